@@ -1,0 +1,5 @@
+/**
+ * Node-only entry (`freshet/node`): everything of the universal entry plus parts that need Node's
+ * file system or network.
+ */
+export * from './index.ts';

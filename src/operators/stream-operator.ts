@@ -1,0 +1,54 @@
+import type { OutputTag } from '../api/output-tag.ts';
+import type { RecordBatch } from '../runtime/stream-element.ts';
+import type { Clock } from '../time/clock.ts';
+import type { KeyGroupRange } from '../state/key-groups.ts';
+
+/** Where an operator sends its results. Timestamps are epoch ms, NaN for "none". */
+export interface Output<T> {
+  collect(value: T, timestamp: number): void;
+  collectSide<S>(tag: OutputTag<S>, value: S, timestamp: number): void;
+  emitWatermark(time: number): void;
+  /** Sends a whole batch downstream (records already buffered go first). The batch must not change afterwards. */
+  emitBatch(batch: RecordBatch<T>): void;
+  /** Tells downstream this output is idle (left out of watermark minimums) or active again. */
+  emitIdle(idle: boolean): void;
+}
+
+/** What the runtime gives an operator subtask. */
+export interface OperatorContext {
+  /** e.g. "Window(TumblingEventTimeWindows) (2/4)", used in error messages. */
+  readonly taskName: string;
+  readonly operatorName: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+  readonly runtimeMode: 'streaming' | 'batch';
+  readonly clock: Clock;
+  /** Asks the runtime to call `onProcessingTime` once the clock reaches `time`. */
+  scheduleProcessingTime(time: number): void;
+}
+
+/** Persisted state of an operator subtask, grouped by key group where it is keyed. */
+export interface OperatorSnapshot {
+  /** Keyed state, per key group (restorable at another parallelism). */
+  keyed?: unknown;
+  /** Non-keyed state of this subtask (restored to the same subtask index). */
+  local?: unknown;
+}
+
+/**
+ * A stream operator. Only `processBatch` is required; every other hook has a default:
+ * `onWatermark` forwards the watermark, the rest do nothing.
+ */
+export interface StreamOperator<IN = unknown> {
+  processBatch(batch: RecordBatch<IN>, input: number): void;
+  onStart?(): void | Promise<void>;
+  onWatermark?(time: number): void;
+  onProcessingTime?(time: number): void;
+  snapshotState?(): OperatorSnapshot;
+  restoreState?(snapshots: OperatorSnapshot[]): void;
+  /** All inputs ended: emit what is still pending (watermark +Infinity has already been processed). */
+  onEnd?(): void;
+  onClose?(): void | Promise<void>;
+}

@@ -1,0 +1,551 @@
+import type { AggregateFunction, Collector, ProcessWindowFunctionContext } from '../api/functions.ts';
+import type { OutputTag } from '../api/output-tag.ts';
+import type { RecordBatch } from '../runtime/stream-element.ts';
+import type { Key } from '../state/key-groups.ts';
+import type { ReducingState, ReducingStateDescriptor, ValueState, ValueStateDescriptor } from '../state/state-descriptors.ts';
+import { TimerQueue, type TimerScope } from '../time/timer-queue.ts';
+import { isFire, isPurge, type OnMergeContext, type Trigger } from '../windowing/trigger.ts';
+import type { WindowAssigner } from '../windowing/window-assigners.ts';
+import { GlobalWindow, TimeWindow, type Window } from '../windowing/window.ts';
+import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
+
+/** How a window keeps its elements: folded by reduce or aggregate, or all of them as a list. */
+export type WindowContentsSpec =
+  | { kind: 'reduce'; fn: (a: unknown, b: unknown) => unknown }
+  | { kind: 'aggregate'; fn: AggregateFunction<unknown, unknown, unknown> }
+  | { kind: 'list' };
+
+/** Called when a window fires, with the aggregated result (reduce, aggregate) or the elements (list). */
+export type InternalWindowFunction = (
+  key: Key,
+  context: ProcessWindowFunctionContext<Window>,
+  elements: Iterable<unknown>,
+  out: Collector<unknown>,
+) => void;
+
+/** A subtask's instance of the window function, with its lifecycle hooks. */
+export interface WindowFunctionInstance {
+  process: InternalWindowFunction;
+  open?(ctx: OperatorContext): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+export interface WindowParams {
+  assigner: WindowAssigner<unknown, Window>;
+  trigger: Trigger<unknown, Window>;
+  allowedLateness: number;
+  lateTag?: OutputTag<unknown>;
+  contents: WindowContentsSpec;
+  /** Called once per subtask, so each subtask has its own copy of the user's function. */
+  createWindowFunction: () => WindowFunctionInstance;
+}
+
+type WindowKey = number | string;
+
+/** Trigger bookkeeping of one (key, window): its timers and its partitioned trigger state. */
+interface TriggerEntry {
+  window: Window;
+  eventTimers: TimerScope<TriggerEntry>;
+  processingTimers: TimerScope<TriggerEntry>;
+  state: Map<string, unknown> | null;
+}
+
+/** Everything one key holds. For merging assigners, `merged` maps each live window to the window its contents are stored under. */
+interface KeyWindows {
+  contents: Map<WindowKey, { window: Window; acc: unknown }>;
+  triggers: Map<WindowKey, TriggerEntry>;
+  merged: Map<WindowKey, { window: Window; stateWindow: Window }> | null;
+}
+
+// ---- persisted state -------------------------------------------------------------------------
+
+type WindowJson = { start: number; end: number } | 'global';
+
+/** Per key group: [key, contents, triggers, merged-window mapping]. */
+export interface WindowOperatorState {
+  groups: Record<
+    number,
+    Array<{
+      key: Key;
+      contents: Array<[WindowJson, unknown]>;
+      triggers: Array<{ window: WindowJson; event: number[]; processing: number[]; state: Array<[string, unknown]> }>;
+      merged: Array<[WindowJson, WindowJson]> | null;
+    }>
+  >;
+}
+
+function windowToJson(w: Window): WindowJson {
+  return w instanceof TimeWindow ? { start: w.start, end: w.end } : 'global';
+}
+
+function windowFromJson(j: WindowJson): Window {
+  return j === 'global' ? GlobalWindow.INSTANCE : new TimeWindow(j.start, j.end);
+}
+
+/**
+ * The TypeScript window operator, following Flink's WindowOperator: assigns each element to windows,
+ * keeps window contents per (key, window) in its key group, asks the trigger what to do on elements
+ * and timers, fires late windows again within the allowed lateness, sends late elements to a side
+ * output, and cleans a window up at `maxTimestamp + allowedLateness`.
+ */
+export class WindowOperator implements StreamOperator {
+  // ---- checkpointed state (per key group) ----
+  private readonly groups: Array<Map<Key, KeyWindows>> = [];
+
+  // ---- transient ----
+  private readonly assigner: WindowAssigner<unknown, Window>;
+  private readonly trigger: Trigger<unknown, Window>;
+  private readonly eventQueue = new TimerQueue<TriggerEntry>();
+  private readonly processingQueue = new TimerQueue<TriggerEntry>();
+  private readonly isEventTime: boolean;
+  private readonly merging: boolean;
+  private watermark = -Infinity;
+  private currentKey: Key = 0;
+  private currentGroup = 0;
+  private currentEntries!: KeyWindows;
+  private currentTrigger: TriggerEntry | undefined;
+  private firingWindow: Window | undefined;
+  private outputTimestamp = NaN;
+  /** Late elements dropped because no late side output was configured. */
+  lateRecordsDropped = 0;
+  private readonly collector: Collector<unknown>;
+  private readonly functionContext: ProcessWindowFunctionContext<Window>;
+  private readonly triggerContext: OnMergeContext;
+  private mergedEntries: TriggerEntry[] = [];
+  private readonly windowFunction: WindowFunctionInstance;
+
+  constructor(
+    private readonly params: WindowParams,
+    private readonly ctx: OperatorContext,
+    private readonly output: Output<unknown>,
+  ) {
+    this.assigner = params.assigner;
+    this.trigger = params.trigger;
+    this.windowFunction = params.createWindowFunction();
+    this.isEventTime = params.assigner.isEventTime();
+    this.merging = params.assigner.isMerging();
+    if (this.merging && !this.trigger.canMerge()) {
+      throw new Error(`${this.trigger.constructor.name} cannot be used with merging windows (${this.assigner.constructor.name})`);
+    }
+    for (let g = ctx.keyGroupRange.start; g <= ctx.keyGroupRange.end; g++) this.groups.push(new Map());
+    this.collector = { collect: (value) => output.collect(value, this.outputTimestamp) };
+    const self = this;
+    this.functionContext = {
+      get window() {
+        return self.firingWindow!;
+      },
+      currentWatermark: () => this.watermark,
+      currentProcessingTime: () => ctx.clock.now(),
+      output: <S>(tag: OutputTag<S>, value: S) => output.collectSide(tag, value, this.outputTimestamp),
+    };
+    this.triggerContext = {
+      getCurrentWatermark: () => this.watermark,
+      getCurrentProcessingTime: () => ctx.clock.now(),
+      registerEventTimeTimer: (time) => this.eventQueue.register(this.currentTrigger!.eventTimers, time),
+      registerProcessingTimeTimer: (time) => {
+        this.processingQueue.register(this.currentTrigger!.processingTimers, time);
+        ctx.scheduleProcessingTime(time);
+      },
+      deleteEventTimeTimer: (time) => this.eventQueue.delete(this.currentTrigger!.eventTimers, time),
+      deleteProcessingTimeTimer: (time) => this.processingQueue.delete(this.currentTrigger!.processingTimers, time),
+      getReducingState: <T>(d: ReducingStateDescriptor<T>) => this.reducingState(this.currentTrigger!, d),
+      getValueState: <T>(d: ValueStateDescriptor<T>) => this.valueState<T>(this.currentTrigger!, d),
+      mergeReducingState: <T>(d: ReducingStateDescriptor<T>) => {
+        const target = this.reducingState(this.currentTrigger!, d);
+        for (const m of this.mergedEntries) {
+          const v = m.state?.get(d.name) as T | undefined;
+          if (v !== undefined) target.add(v);
+        }
+      },
+    };
+  }
+
+  async onStart(): Promise<void> {
+    await this.windowFunction.open?.(this.ctx);
+  }
+
+  // ---- records ---------------------------------------------------------------------------------
+
+  processBatch(batch: RecordBatch<unknown>): void {
+    const { values, timestamps, keys, keyGroups } = batch;
+    if (keys === undefined || keyGroups === undefined) throw new Error('WindowOperator received a batch without keys');
+    const assignerContext = { getCurrentProcessingTime: () => this.ctx.clock.now() };
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      const timestamp = timestamps[i]!;
+      this.setKey(keys[i]!, keyGroups[i]!);
+      const windows = this.assigner.assignWindows(value, timestamp, assignerContext);
+      const skipped = this.merging ? this.addToMergingWindows(value, timestamp, windows) : this.addToWindows(value, timestamp, windows);
+      if (skipped && this.isElementLate(timestamp)) {
+        if (this.params.lateTag) this.output.collectSide(this.params.lateTag, value, timestamp);
+        else this.lateRecordsDropped++;
+      }
+      this.forgetKeyIfEmpty();
+    }
+  }
+
+  /** Returns true when every window of the element was already cleaned up (the element was skipped). */
+  private addToWindows(value: unknown, timestamp: number, windows: Window[]): boolean {
+    let skipped = true;
+    for (const window of windows) {
+      if (this.isWindowLate(window)) continue;
+      skipped = false;
+      const key = this.assigner.windowKey(window);
+      this.addToContents(key, window, value);
+      this.currentTrigger = this.triggerEntry(key, window, true);
+      const result = this.trigger.onElement(value, timestamp, window, this.triggerContext);
+      if (isFire(result)) this.emitContents(window, key);
+      if (isPurge(result)) this.currentEntries.contents.delete(key);
+      this.registerCleanupTimer(window);
+    }
+    return skipped;
+  }
+
+  private addToMergingWindows(value: unknown, timestamp: number, windows: Window[]): boolean {
+    let skipped = true;
+    for (const window of windows) {
+      const actual = this.addMergingWindow(window);
+      if (this.isWindowLate(actual)) {
+        this.retireWindow(actual);
+        continue;
+      }
+      skipped = false;
+      const stateWindow = this.currentEntries.merged!.get(this.assigner.windowKey(actual))!.stateWindow;
+      const stateKey = this.assigner.windowKey(stateWindow);
+      this.addToContents(stateKey, stateWindow, value);
+      this.currentTrigger = this.triggerEntry(this.assigner.windowKey(actual), actual, true);
+      const result = this.trigger.onElement(value, timestamp, actual, this.triggerContext);
+      if (isFire(result)) this.emitContents(actual, stateKey);
+      if (isPurge(result)) this.currentEntries.contents.delete(stateKey);
+      this.registerCleanupTimer(actual);
+    }
+    return skipped;
+  }
+
+  private addToContents(key: WindowKey, window: Window, value: unknown): void {
+    const contents = this.currentEntries.contents;
+    const entry = contents.get(key);
+    const spec = this.params.contents;
+    if (entry === undefined) {
+      const acc = spec.kind === 'reduce' ? value : spec.kind === 'aggregate' ? spec.fn.add(value, spec.fn.createAccumulator()) : [value];
+      contents.set(key, { window, acc });
+      return;
+    }
+    if (spec.kind === 'reduce') entry.acc = spec.fn(entry.acc, value);
+    else if (spec.kind === 'aggregate') entry.acc = spec.fn.add(value, entry.acc);
+    else (entry.acc as unknown[]).push(value);
+  }
+
+  // ---- merging windows (sessions) ---------------------------------------------------------------
+
+  /** Flink's MergingWindowSet.addWindow: merges `window` into the key's windows, returns the window it ends up in. */
+  private addMergingWindow(newWindow: Window): Window {
+    const kw = this.currentEntries;
+    const mapping = (kw.merged ??= new Map());
+    const assigner = this.assigner;
+    const existing = [...mapping.values()].map((m) => m.window);
+    const groups: Array<{ result: Window; merged: Window[] }> = [];
+    assigner.mergeWindows([...existing, newWindow], (toBeMerged, result) => groups.push({ result, merged: toBeMerged }));
+    const newKey = assigner.windowKey(newWindow);
+    let resultWindow = newWindow;
+    let mergedNewWindow = false;
+    for (const group of groups) {
+      let mergedWindows = group.merged;
+      if (mergedWindows.some((w) => assigner.windowKey(w) === newKey)) {
+        mergedWindows = mergedWindows.filter((w) => assigner.windowKey(w) !== newKey);
+        mergedNewWindow = true;
+        resultWindow = group.result;
+      }
+      if (mergedWindows.length === 0) continue;
+      const resultKey = assigner.windowKey(group.result);
+      const stateWindow = mapping.get(assigner.windowKey(mergedWindows[0]!))!.stateWindow;
+      const mergedStateWindows: Window[] = [];
+      for (const w of mergedWindows) {
+        const k = assigner.windowKey(w);
+        const m = mapping.get(k);
+        if (m) {
+          mergedStateWindows.push(m.stateWindow);
+          mapping.delete(k);
+        }
+      }
+      mapping.set(resultKey, { window: group.result, stateWindow });
+      const others = mergedStateWindows.filter((w) => assigner.windowKey(w) !== assigner.windowKey(stateWindow));
+      if (!(mergedWindows.length === 1 && assigner.windowKey(mergedWindows[0]!) === resultKey)) {
+        this.mergeWindows(group.result, mergedWindows, stateWindow, others);
+      }
+    }
+    if (groups.length === 0 || (resultWindow === newWindow && !mergedNewWindow)) {
+      mapping.set(assigner.windowKey(resultWindow), { window: resultWindow, stateWindow: resultWindow });
+    }
+    return resultWindow;
+  }
+
+  private mergeWindows(result: Window, mergedWindows: Window[], stateWindow: Window, mergedStateWindows: Window[]): void {
+    if (this.isEventTime && this.cleanupTime(result) <= this.watermark) {
+      throw new Error(
+        `The end timestamp of an event-time window cannot become earlier than the current watermark by merging. ` +
+          `Current watermark: ${this.watermark} window: ${String(result)}`,
+      );
+    }
+    const assigner = this.assigner;
+    const kw = this.currentEntries;
+    // Trigger state and timers move to the merged window.
+    this.currentTrigger = this.triggerEntry(assigner.windowKey(result), result, true);
+    this.mergedEntries = mergedWindows.map((w) => kw.triggers.get(assigner.windowKey(w))).filter((e): e is TriggerEntry => e !== undefined);
+    this.trigger.onMerge(result, this.triggerContext);
+    const resultTrigger = this.currentTrigger;
+    for (const m of this.mergedEntries) {
+      this.currentTrigger = m;
+      this.trigger.clear(m.window, this.triggerContext);
+      this.deleteCleanupTimer(m);
+      this.dropTriggerEntry(m);
+    }
+    this.mergedEntries = [];
+    this.currentTrigger = resultTrigger;
+    // Contents of the merged state windows fold into the surviving state window.
+    const spec = this.params.contents;
+    const targetKey = assigner.windowKey(stateWindow);
+    for (const w of mergedStateWindows) {
+      const k = assigner.windowKey(w);
+      const source = kw.contents.get(k);
+      kw.contents.delete(k);
+      if (source === undefined) continue;
+      const target = kw.contents.get(targetKey);
+      if (target === undefined) {
+        kw.contents.set(targetKey, { window: stateWindow, acc: source.acc });
+        continue;
+      }
+      if (spec.kind === 'reduce') target.acc = spec.fn(target.acc, source.acc);
+      else if (spec.kind === 'aggregate') target.acc = spec.fn.merge(target.acc, source.acc);
+      else (target.acc as unknown[]).push(...(source.acc as unknown[]));
+    }
+  }
+
+  private retireWindow(window: Window): void {
+    this.currentEntries.merged?.delete(this.assigner.windowKey(window));
+  }
+
+  // ---- time ------------------------------------------------------------------------------------
+
+  onWatermark(time: number): void {
+    this.watermark = time;
+    for (let t = this.eventQueue.pollDue(time); t !== undefined; t = this.eventQueue.pollDue(time)) this.onTimer(t.scope, t.time, 'event');
+    this.output.emitWatermark(time);
+  }
+
+  onProcessingTime(time: number): void {
+    for (let t = this.processingQueue.pollDue(time); t !== undefined; t = this.processingQueue.pollDue(time)) this.onTimer(t.scope, t.time, 'processing');
+    const next = this.processingQueue.peekTime();
+    if (next !== undefined) this.ctx.scheduleProcessingTime(next);
+  }
+
+  private onTimer(scope: TimerScope<TriggerEntry>, time: number, domain: 'event' | 'processing'): void {
+    const entry = scope.namespace;
+    const window = entry.window;
+    this.setKey(scope.key, scope.keyGroup);
+    let stateKey = this.assigner.windowKey(window);
+    if (this.merging) {
+      const m = this.currentEntries.merged?.get(stateKey);
+      if (m === undefined) return; // merged away
+      stateKey = this.assigner.windowKey(m.stateWindow);
+    }
+    this.currentTrigger = entry;
+    const result =
+      domain === 'event' ? this.trigger.onEventTime(time, window, this.triggerContext) : this.trigger.onProcessingTime(time, window, this.triggerContext);
+    if (isFire(result)) this.emitContents(window, stateKey);
+    if (isPurge(result)) this.currentEntries.contents.delete(stateKey);
+    if ((domain === 'event') === this.isEventTime && time === this.cleanupTime(window)) this.clearAllState(window, entry, stateKey);
+    this.forgetKeyIfEmpty();
+  }
+
+  private clearAllState(window: Window, entry: TriggerEntry, stateKey: WindowKey): void {
+    this.currentEntries.contents.delete(stateKey);
+    this.currentTrigger = entry;
+    this.trigger.clear(window, this.triggerContext);
+    this.dropTriggerEntry(entry);
+    if (this.merging) this.retireWindow(window);
+  }
+
+  private cleanupTime(window: Window): number {
+    const max = window.maxTimestamp();
+    if (!this.isEventTime) return max;
+    const cleanup = max + this.params.allowedLateness;
+    return cleanup >= Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : cleanup;
+  }
+
+  private isWindowLate(window: Window): boolean {
+    return this.isEventTime && this.cleanupTime(window) <= this.watermark;
+  }
+
+  private isElementLate(timestamp: number): boolean {
+    return this.isEventTime && timestamp + this.params.allowedLateness <= this.watermark;
+  }
+
+  private registerCleanupTimer(window: Window): void {
+    const time = this.cleanupTime(window);
+    if (time >= Number.MAX_SAFE_INTEGER) return; // global windows are never cleaned up
+    const entry = this.currentTrigger!;
+    if (this.isEventTime) this.eventQueue.register(entry.eventTimers, time);
+    else {
+      this.processingQueue.register(entry.processingTimers, time);
+      this.ctx.scheduleProcessingTime(time);
+    }
+  }
+
+  private deleteCleanupTimer(entry: TriggerEntry): void {
+    const time = this.cleanupTime(entry.window);
+    if (this.isEventTime) this.eventQueue.delete(entry.eventTimers, time);
+    else this.processingQueue.delete(entry.processingTimers, time);
+  }
+
+  // ---- emission --------------------------------------------------------------------------------
+
+  private emitContents(window: Window, stateKey: WindowKey): void {
+    const entry = this.currentEntries.contents.get(stateKey);
+    if (entry === undefined) return;
+    const spec = this.params.contents;
+    const elements = spec.kind === 'reduce' ? [entry.acc] : spec.kind === 'aggregate' ? [spec.fn.getResult(entry.acc)] : (entry.acc as unknown[]);
+    this.firingWindow = window;
+    this.outputTimestamp = window.maxTimestamp();
+    this.windowFunction.process(this.currentKey, this.functionContext, elements, this.collector);
+  }
+
+  // ---- per-key bookkeeping ---------------------------------------------------------------------
+
+  private setKey(key: Key, keyGroup: number): void {
+    this.currentKey = key;
+    this.currentGroup = keyGroup;
+    const map = this.groups[keyGroup - this.ctx.keyGroupRange.start]!;
+    let kw = map.get(key);
+    if (kw === undefined) {
+      kw = { contents: new Map(), triggers: new Map(), merged: null };
+      map.set(key, kw);
+    }
+    this.currentEntries = kw;
+  }
+
+  private forgetKeyIfEmpty(): void {
+    const kw = this.currentEntries;
+    if (kw.contents.size === 0 && kw.triggers.size === 0 && (kw.merged === null || kw.merged.size === 0)) {
+      this.groups[this.currentGroup - this.ctx.keyGroupRange.start]!.delete(this.currentKey);
+    }
+  }
+
+  private triggerEntry(key: WindowKey, window: Window, create: boolean): TriggerEntry {
+    const triggers = this.currentEntries.triggers;
+    let entry = triggers.get(key);
+    if (entry === undefined && create) {
+      const k = this.currentKey;
+      const g = this.currentGroup;
+      const e: TriggerEntry = {
+        window,
+        eventTimers: undefined!,
+        processingTimers: undefined!,
+        state: null,
+      };
+      e.eventTimers = { key: k, keyGroup: g, namespace: e, timers: null };
+      e.processingTimers = { key: k, keyGroup: g, namespace: e, timers: null };
+      triggers.set(key, e);
+      entry = e;
+    }
+    return entry!;
+  }
+
+  private dropTriggerEntry(entry: TriggerEntry): void {
+    entry.eventTimers.timers = null;
+    entry.processingTimers.timers = null;
+    const key = this.assigner.windowKey(entry.window);
+    if (this.currentEntries.triggers.get(key) === entry) this.currentEntries.triggers.delete(key);
+  }
+
+  private reducingState<T>(entry: TriggerEntry, d: ReducingStateDescriptor<T>): ReducingState<T> {
+    return {
+      get: () => entry.state?.get(d.name) as T | undefined,
+      add: (value: T) => {
+        const state = (entry.state ??= new Map());
+        state.set(d.name, state.has(d.name) ? d.reduceFunction(state.get(d.name) as T, value) : value);
+      },
+      clear: () => void entry.state?.delete(d.name),
+    };
+  }
+
+  private valueState<T>(entry: TriggerEntry, d: ValueStateDescriptor<T>): ValueState<T> {
+    return {
+      value: () => entry.state?.get(d.name) as T | undefined,
+      update: (value: T) => void (entry.state ??= new Map()).set(d.name, value),
+      clear: () => void entry.state?.delete(d.name),
+    };
+  }
+
+  // ---- outside access and snapshots --------------------------------------------------------------
+
+  /** In-flight windows of `key` with their partial results (queryable state). */
+  windowsOf(key: Key, keyGroup: number): Array<{ window: Window; partial: unknown }> {
+    const kw = this.groups[keyGroup - this.ctx.keyGroupRange.start]?.get(key);
+    if (kw === undefined) return [];
+    const spec = this.params.contents;
+    return [...kw.contents.values()].map(({ window, acc }) => ({
+      window,
+      partial: spec.kind === 'aggregate' ? spec.fn.getResult(acc) : spec.kind === 'list' ? [...(acc as unknown[])] : acc,
+    }));
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: WindowOperatorState = { groups: {} };
+    this.groups.forEach((map, i) => {
+      if (map.size === 0) return;
+      state.groups[this.ctx.keyGroupRange.start + i] = [...map].map(([key, kw]) => ({
+        key,
+        contents: [...kw.contents.values()].map(({ window, acc }) => [windowToJson(window), structuredClone(acc)]),
+        triggers: [...kw.triggers.values()].map((e) => ({
+          window: windowToJson(e.window),
+          event: [...(e.eventTimers.timers ?? [])],
+          processing: [...(e.processingTimers.timers ?? [])],
+          state: [...(e.state ?? [])].map(([n, v]) => [n, structuredClone(v)]),
+        })),
+        merged: kw.merged ? [...kw.merged.values()].map(({ window, stateWindow }) => [windowToJson(window), windowToJson(stateWindow)]) : null,
+      }));
+    });
+    return { keyed: state, local: { watermark: this.watermark } };
+  }
+
+  restoreState(snapshots: OperatorSnapshot[]): void {
+    const range = this.ctx.keyGroupRange;
+    for (const snapshot of snapshots) {
+      const state = snapshot.keyed as WindowOperatorState | undefined;
+      if (!state) continue;
+      for (const [group, keys] of Object.entries(state.groups)) {
+        const g = Number(group);
+        if (g < range.start || g > range.end) continue;
+        for (const k of keys) {
+          this.setKey(k.key, g);
+          const kw = this.currentEntries;
+          for (const [w, acc] of k.contents) {
+            const window = windowFromJson(w);
+            kw.contents.set(this.assigner.windowKey(window), { window, acc });
+          }
+          for (const t of k.triggers) {
+            const window = windowFromJson(t.window);
+            const entry = this.triggerEntry(this.assigner.windowKey(window), window, true);
+            entry.state = t.state.length > 0 ? new Map(t.state) : null;
+            for (const time of t.event) this.eventQueue.register(entry.eventTimers, time);
+            for (const time of t.processing) {
+              this.processingQueue.register(entry.processingTimers, time);
+              this.ctx.scheduleProcessingTime(time);
+            }
+          }
+          if (k.merged) {
+            kw.merged = new Map(k.merged.map(([w, s]) => {
+              const window = windowFromJson(w);
+              return [this.assigner.windowKey(window), { window, stateWindow: windowFromJson(s) }];
+            }));
+          }
+        }
+      }
+    }
+  }
+
+  async onClose(): Promise<void> {
+    await this.windowFunction.close?.();
+  }
+}

@@ -1,0 +1,286 @@
+import type { SourceReaderContext } from '../connectors/source.ts';
+import type { StreamEdge, StreamGraph, StreamNode } from '../graph/stream-graph.ts';
+import { createOperator, keyedOperatorKinds } from '../operators/registry.ts';
+import type { OperatorContext, StreamOperator } from '../operators/stream-operator.ts';
+import { keyGroupRangeFor } from '../state/key-groups.ts';
+import type { Clock } from '../time/clock.ts';
+import { ChannelWriter, type ChannelReceiver, type ChannelTarget } from './channel-writer.ts';
+import { OperatorFailure } from './operator-failure.ts';
+import { OperatorTask } from './operator-task.ts';
+import { SourceTask } from './source-task.ts';
+import { TaskOutput } from './task-output.ts';
+import { yieldToEventLoop } from './yield.ts';
+
+export interface JobConfig {
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  runtimeMode: 'streaming' | 'batch';
+  clock: Clock;
+  /** Records per batch read from a source (watermarks are generated after each batch). */
+  sourceBatchSize: number;
+  /** Records per batch between operators. */
+  batchSize: number;
+  /** How often idle sources check for idleness and emit periodic watermarks, in ms of processing time. */
+  autoWatermarkIntervalMs: number;
+}
+
+export interface OperatorMetrics {
+  name: string;
+  parallelism: number;
+  recordsIn: number;
+  recordsOut: number;
+  /** Minimum over subtasks of their input watermark (sources: their output watermark). */
+  watermark: number;
+}
+
+export class JobCanceledError extends Error {
+  constructor(jobName: string) {
+    super(`Job '${jobName}' was canceled`);
+    this.name = 'JobCanceledError';
+  }
+}
+
+interface Vertex {
+  node: StreamNode;
+  parallelism: number;
+  operatorTasks: OperatorTask[];
+  sourceTasks: SourceTask[];
+}
+
+/**
+ * Deploys a StreamGraph as tasks in this thread and drives it: sources are read round-robin a batch at
+ * a time, and each batch is pushed through the operators it reaches before the next is read (so a
+ * channel never holds more than one batch). Processing-time timers fire from the injected clock.
+ */
+export class JobExecutor {
+  private readonly vertices: Vertex[] = [];
+  private readonly timerHeap: Array<{ time: number; task: OperatorTask }> = [];
+  private running = true;
+
+  constructor(
+    private readonly graph: StreamGraph,
+    private readonly config: JobConfig,
+  ) {}
+
+  /** Builds tasks and channels; sinks first so every writer knows its targets. */
+  async deploy(signal: AbortSignal): Promise<void> {
+    const graph = this.graph;
+    const parallelismOf = (node: StreamNode) => (node.nonParallel ? 1 : (node.parallelism ?? this.config.parallelism));
+    const receivers = new Map<number, ChannelReceiver[]>();
+    // channelBase[edgeIndex] = first channel index of that edge at its target.
+    const channelBase = new Map<StreamEdge, number>();
+    const channelInputs = new Map<number, number[]>();
+    for (const node of graph.nodes) {
+      const inputs: number[] = [];
+      for (const edge of graph.inputsOf(node.id)) {
+        channelBase.set(edge, inputs.length);
+        const upstream = graph.node(edge.source);
+        const width = this.isForward(edge, parallelismOf(upstream), parallelismOf(node)) ? 1 : parallelismOf(upstream);
+        for (let c = 0; c < width; c++) inputs.push(edge.input);
+      }
+      channelInputs.set(node.id, inputs);
+    }
+    for (let id = graph.nodes.length - 1; id >= 0; id--) {
+      const node = graph.node(id);
+      const parallelism = parallelismOf(node);
+      const vertex: Vertex = { node, parallelism, operatorTasks: [], sourceTasks: [] };
+      this.vertices[id] = vertex;
+      const outputs = graph.outputsOf(id);
+      const makeOutput = (subtask: number) => {
+        const main: ChannelWriter[] = [];
+        const sides = new Map<string, ChannelWriter[]>();
+        for (const edge of outputs) {
+          const target = graph.node(edge.target);
+          const targetParallelism = parallelismOf(target);
+          const targetReceivers = receivers.get(edge.target)!;
+          const base = channelBase.get(edge)!;
+          const forward = this.isForward(edge, parallelism, targetParallelism);
+          let targets: ChannelTarget[];
+          if (forward) targets = [{ task: targetReceivers[subtask]!, channel: base }];
+          else if (edge.partitioning.kind === 'global') targets = [{ task: targetReceivers[0]!, channel: base + subtask }];
+          else targets = targetReceivers.map((task) => ({ task, channel: base + subtask }));
+          const partitioning = forward || edge.partitioning.kind !== 'forward' ? edge.partitioning : { kind: 'rebalance' as const };
+          const writer = new ChannelWriter(partitioning, targets, this.config.maxParallelism, subtask, `keyBy before '${target.name}'`);
+          if (edge.sideOutput === undefined) main.push(writer);
+          else {
+            const list = sides.get(edge.sideOutput) ?? [];
+            list.push(writer);
+            sides.set(edge.sideOutput, list);
+          }
+        }
+        return new TaskOutput(main, sides, this.config.batchSize);
+      };
+      if (node.type === 'source') {
+        const splits = await node.source.createSplits(parallelism);
+        for (let s = 0; s < parallelism; s++) {
+          const taskName = `${node.name} (${s + 1}/${parallelism})`;
+          const readerContext: SourceReaderContext = { subtaskIndex: s, parallelism, clock: this.config.clock, signal };
+          const mine = splits.filter((_, i) => i % parallelism === s).map((split) => ({ split, reader: node.source.createReader(split, readerContext) }));
+          vertex.sourceTasks.push(
+            new SourceTask(taskName, mine, node.watermarks, makeOutput(s), this.config.clock, this.config.sourceBatchSize, this.config.runtimeMode, () => {}),
+          );
+        }
+      } else {
+        const inputs = graph.inputsOf(id);
+        if (keyedOperatorKinds.has(node.kind) && !inputs.every((e) => e.partitioning.kind === 'hash')) {
+          throw new Error(`Operator '${node.name}' keeps keyed state and must follow keyBy(...)`);
+        }
+        const tasks: OperatorTask[] = [];
+        for (let s = 0; s < parallelism; s++) {
+          const taskName = `${node.name} (${s + 1}/${parallelism})`;
+          const output = makeOutput(s);
+          const ctx: OperatorContext = {
+            taskName,
+            operatorName: node.name,
+            subtaskIndex: s,
+            parallelism,
+            maxParallelism: this.config.maxParallelism,
+            keyGroupRange: keyGroupRangeFor(s, parallelism, this.config.maxParallelism),
+            runtimeMode: this.config.runtimeMode,
+            clock: this.config.clock,
+            scheduleProcessingTime: (time) => this.scheduleProcessingTime(time, task),
+          };
+          let operator: StreamOperator;
+          try {
+            operator = createOperator(node.kind, node.params, ctx, output);
+          } catch (error) {
+            throw OperatorFailure.wrap(taskName, error);
+          }
+          const task: OperatorTask = new OperatorTask(taskName, operator, output, channelInputs.get(id)!, () => {});
+          tasks.push(task);
+        }
+        vertex.operatorTasks = tasks;
+      }
+      receivers.set(id, vertex.operatorTasks);
+    }
+  }
+
+  private isForward(edge: StreamEdge, upstreamParallelism: number, downstreamParallelism: number): boolean {
+    return edge.partitioning.kind === 'forward' && upstreamParallelism === downstreamParallelism;
+  }
+
+  get operatorTasks(): OperatorTask[] {
+    return this.vertices.flatMap((v) => v.operatorTasks);
+  }
+
+  get sourceTasks(): SourceTask[] {
+    return this.vertices.flatMap((v) => v.sourceTasks);
+  }
+
+  async start(): Promise<void> {
+    for (const task of this.operatorTasks) {
+      try {
+        await task.operator.onStart?.();
+      } catch (error) {
+        throw OperatorFailure.wrap(task.name, error);
+      }
+    }
+  }
+
+  /** Drives the sources until every one has ended (bounded input) or `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const clock = this.config.clock;
+    const live = new Set(this.sourceTasks);
+    let steps = 0;
+    while (live.size > 0) {
+      if (signal.aborted) throw new JobCanceledError(this.config.name);
+      this.fireProcessingTimers();
+      let progressed = false;
+      const waits: Promise<void>[] = [];
+      for (const source of [...live]) {
+        const step = await source.step();
+        if (step.kind === 'ended') live.delete(source);
+        else if (step.kind === 'wait') waits.push(...step.until);
+        else progressed = true;
+      }
+      if (!progressed && live.size > 0) {
+        const nextTimer = this.timerHeap.length > 0 ? this.timerHeap[0]!.time : Infinity;
+        const deadline = Math.min(nextTimer, clock.now() + this.config.autoWatermarkIntervalMs);
+        const sleeping = new AbortController();
+        const onAbort = () => sleeping.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        await Promise.race([...waits, clock.sleepUntil(deadline, sleeping.signal)]);
+        sleeping.abort();
+        signal.removeEventListener('abort', onAbort);
+        this.fireProcessingTimers();
+        for (const source of live) source.onPeriodicCheck();
+      }
+      if (++steps % 32 === 0) await yieldToEventLoop();
+    }
+    if (signal.aborted) throw new JobCanceledError(this.config.name);
+  }
+
+  /** Closes user functions, flushes sinks and closes readers; collects the first error. */
+  async close(): Promise<void> {
+    this.running = false;
+    let firstError: unknown;
+    for (const task of this.operatorTasks) {
+      try {
+        await task.operator.onClose?.();
+      } catch (error) {
+        firstError ??= OperatorFailure.wrap(task.name, error);
+      }
+    }
+    for (const source of this.sourceTasks) {
+      try {
+        await source.close();
+      } catch (error) {
+        firstError ??= OperatorFailure.wrap(source.name, error);
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+  }
+
+  metrics(): OperatorMetrics[] {
+    return this.vertices.filter(Boolean).map((v) => {
+      const sources = v.sourceTasks;
+      const ops = v.operatorTasks;
+      const watermarks = sources.length > 0 ? sources.map((s) => s.currentWatermark) : ops.map((t) => t.currentWatermark);
+      return {
+        name: v.node.name,
+        parallelism: v.parallelism,
+        recordsIn: ops.reduce((n, t) => n + t.recordsIn, 0),
+        recordsOut: sources.reduce((n, s) => n + s.recordsOut, 0) + ops.reduce((n, t) => n + t.output.recordsOut, 0),
+        watermark: watermarks.length > 0 ? Math.min(...watermarks) : -Infinity,
+      };
+    });
+  }
+
+  private scheduleProcessingTime(time: number, task: OperatorTask): void {
+    if (!this.running) return;
+    const heap = this.timerHeap;
+    heap.push({ time, task });
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heap[p]!.time <= heap[i]!.time) break;
+      [heap[p], heap[i]] = [heap[i]!, heap[p]!];
+      i = p;
+    }
+  }
+
+  private fireProcessingTimers(): void {
+    const now = this.config.clock.now();
+    const heap = this.timerHeap;
+    while (heap.length > 0 && heap[0]!.time <= now) {
+      const { task } = heap[0]!;
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < heap.length && heap[l]!.time < heap[m]!.time) m = l;
+          if (r < heap.length && heap[r]!.time < heap[m]!.time) m = r;
+          if (m === i) break;
+          [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+          i = m;
+        }
+      }
+      task.onProcessingTime(now);
+    }
+  }
+}

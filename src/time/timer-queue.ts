@@ -1,0 +1,108 @@
+import type { Key } from '../state/key-groups.ts';
+
+/**
+ * The timers of one (key, namespace) pair. Operators keep scopes with their keyed state, so
+ * registering the same timer twice is a Set lookup instead of a global string-keyed map.
+ */
+export interface TimerScope<N = unknown> {
+  readonly key: Key;
+  readonly keyGroup: number;
+  readonly namespace: N;
+  timers: Set<number> | null;
+}
+
+interface Entry<N> {
+  time: number;
+  seq: number;
+  scope: TimerScope<N>;
+}
+
+/**
+ * A min-heap of timers ordered by (time, registration order), so equal-time timers fire in the order
+ * they were registered and runs are deterministic. Deletion is lazy: a popped entry whose time is no
+ * longer in its scope's set is skipped.
+ */
+export class TimerQueue<N = unknown> {
+  private heap: Array<Entry<N>> = [];
+  private seq = 0;
+
+  register(scope: TimerScope<N>, time: number): void {
+    if (scope.timers === null) scope.timers = new Set();
+    else if (scope.timers.has(time)) return;
+    scope.timers.add(time);
+    this.push({ time, seq: this.seq++, scope });
+  }
+
+  delete(scope: TimerScope<N>, time: number): void {
+    scope.timers?.delete(time);
+  }
+
+  /** Removes and returns the earliest live timer with time <= `upTo`. */
+  pollDue(upTo: number): { time: number; scope: TimerScope<N> } | undefined {
+    while (this.heap.length > 0) {
+      const top = this.heap[0]!;
+      if (!top.scope.timers?.has(top.time)) {
+        this.pop();
+        continue;
+      }
+      if (top.time > upTo) return undefined;
+      this.pop();
+      top.scope.timers.delete(top.time);
+      return top;
+    }
+    return undefined;
+  }
+
+  /** Earliest live timer time, or undefined. */
+  peekTime(): number | undefined {
+    while (this.heap.length > 0) {
+      const top = this.heap[0]!;
+      if (top.scope.timers?.has(top.time)) return top.time;
+      this.pop();
+    }
+    return undefined;
+  }
+
+  /** Every live timer, for snapshots. */
+  *live(): Iterable<{ time: number; scope: TimerScope<N> }> {
+    for (const e of this.heap) if (e.scope.timers?.has(e.time)) yield e;
+  }
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  private less(a: Entry<N>, b: Entry<N>): boolean {
+    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+  }
+
+  private push(e: Entry<N>): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}
