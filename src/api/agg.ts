@@ -23,6 +23,7 @@ export interface AggSpec<T = any> {
 type Accumulator = Float64Array;
 
 const SLOTS: Record<AggKind, number> = { count: 1, sum: 1, min: 1, max: 1, avg: 2 };
+export const KIND_CODES: Record<AggKind, number> = { count: 0, sum: 1, min: 2, max: 3, avg: 4 };
 
 export class BuiltinAggregate<T, OUT> implements AggregateFunction<T, Accumulator, OUT> {
   private readonly offsets: number[] = [];
@@ -45,18 +46,35 @@ export class BuiltinAggregate<T, OUT> implements AggregateFunction<T, Accumulato
 
   createAccumulator(): Accumulator {
     const acc = new Float64Array(this.width);
-    for (let i = 0; i < this.specs.length; i++) {
-      const kind = this.specs[i]!.kind;
-      if (kind === 'min') acc[this.offsets[i]!] = Infinity;
-      else if (kind === 'max') acc[this.offsets[i]!] = -Infinity;
-    }
+    this.initAt(acc, 0);
     return acc;
   }
 
   add(value: T, acc: Accumulator): Accumulator {
+    this.addAt(acc, 0, value);
+    return acc;
+  }
+
+  /** Slots one accumulator takes in a flat Float64Array (see addAt). */
+  get accumulatorWidth(): number {
+    return this.width;
+  }
+
+  /** Initialises the accumulator at `acc[base .. base + width)`. */
+  initAt(acc: Float64Array, base: number): void {
+    for (let i = 0; i < this.specs.length; i++) {
+      const kind = this.specs[i]!.kind;
+      const o = base + this.offsets[i]!;
+      acc[o] = kind === 'min' ? Infinity : kind === 'max' ? -Infinity : 0;
+      if (kind === 'avg') acc[o + 1] = 0;
+    }
+  }
+
+  /** `add` into an accumulator stored at `acc[base ..]` of a flat array (the columnar kernels' layout). */
+  addAt(acc: Float64Array, base: number, value: T): void {
     const specs = this.specs;
     for (let i = 0; i < specs.length; i++) {
-      const o = this.offsets[i]!;
+      const o = base + this.offsets[i]!;
       switch (specs[i]!.kind) {
         case 'count':
           acc[o]! += 1;
@@ -76,20 +94,72 @@ export class BuiltinAggregate<T, OUT> implements AggregateFunction<T, Accumulato
           break;
       }
     }
-    return acc;
   }
 
-  /** The value of aggregation `i` in `acc`. */
-  resultAt(acc: Accumulator, i: number): number {
-    const o = this.offsets[i]!;
+  /** Kind codes per aggregation, for columnar loops: 0 count, 1 sum, 2 min, 3 max, 4 avg. */
+  get kindCodes(): Int32Array {
+    return Int32Array.from(this.specs, (s) => KIND_CODES[s.kind]);
+  }
+
+  /** Slot offsets of each aggregation within an accumulator. */
+  get slotOffsets(): Int32Array {
+    return Int32Array.from(this.offsets);
+  }
+
+  /**
+   * Reads the numeric input of every aggregation from `values` into columns (one per aggregation;
+   * count gets none). Checked: a non-number fails with the record quoted.
+   */
+  extractColumns(values: readonly T[], columns: Array<Float64Array | undefined>): Array<Float64Array | undefined> {
+    const n = values.length;
+    for (let a = 0; a < this.specs.length; a++) {
+      const spec = this.specs[a]!;
+      if (spec.kind === 'count') {
+        columns[a] = undefined;
+        continue;
+      }
+      let column = columns[a];
+      if (column === undefined || column.length < n) column = columns[a] = new Float64Array(Math.max(n, 1024));
+      const field = spec.field!;
+      if (typeof field === 'function') {
+        for (let i = 0; i < n; i++) {
+          const v = field(values[i]!);
+          if (typeof v !== 'number') throw notANumber(spec, v, values[i]);
+          column[i] = v;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const v = (values[i] as Record<string, unknown>)[field];
+          if (typeof v !== 'number') throw notANumber(spec, v, values[i]);
+          column[i] = v;
+        }
+      }
+    }
+    return columns;
+  }
+
+  /** getResult of the accumulator stored at `acc[base ..]`. */
+  resultAt(acc: Float64Array, base: number): OUT {
+    if (this.names === undefined) return this.valueAt(acc, base, 0) as OUT;
+    return this.fieldsInto({}, acc, base) as OUT;
+  }
+
+  /** Writes the named results of the accumulator at `acc[base ..]` into `target` (agg.fields only). */
+  fieldsInto<O extends object>(target: O, acc: Float64Array, base: number): O {
+    const names = this.names!;
+    const out = target as Record<string, number>;
+    for (let i = 0; i < names.length; i++) out[names[i]!] = this.valueAt(acc, base, i);
+    return target;
+  }
+
+  /** The value of aggregation `i` of the accumulator at `acc[base ..]`. */
+  valueAt(acc: Accumulator, base: number, i: number): number {
+    const o = base + this.offsets[i]!;
     return this.specs[i]!.kind === 'avg' ? acc[o]! / acc[o + 1]! : acc[o]!;
   }
 
   getResult(acc: Accumulator): OUT {
-    if (this.names === undefined) return this.resultAt(acc, 0) as OUT;
-    const out: Record<string, number> = {};
-    for (let i = 0; i < this.names.length; i++) out[this.names[i]!] = this.resultAt(acc, i);
-    return out as OUT;
+    return this.resultAt(acc, 0);
   }
 
   merge(a: Accumulator, b: Accumulator): Accumulator {

@@ -157,6 +157,7 @@ export class StreamExecutionEnvironment {
       sourceBatchSize: this.sourceBatchSize,
       batchSize: this.batchSize,
       autoWatermarkIntervalMs: this.autoWatermarkIntervalMs,
+      kernels: this.kernels,
     });
   }
 }

@@ -70,7 +70,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     }
     const contents: WindowContentsSpec = { kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown> };
     if (windowFn !== undefined) return this.build(contents, () => userWindowFunction(windowFn), 'Window(Aggregate)');
-    if (fn instanceof BuiltinAggregate && fn.names !== undefined) return this.build(contents, () => ({ process: withWindowFields }), 'Window(agg.fields)');
+    if (fn instanceof BuiltinAggregate && fn.names !== undefined) return this.build(contents, () => ({ process: withWindowFields }), 'Window(agg.fields)', true);
     return this.build(contents, () => ({ process: passThrough }), 'Window(Aggregate)');
   }
 
@@ -78,7 +78,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     return this.build({ kind: 'list' }, () => userWindowFunction(fn), 'Window(Process)');
   }
 
-  private build<R>(contents: WindowContentsSpec, createWindowFunction: () => WindowFunctionInstance, name: string): DataStream<R> {
+  private build<R>(contents: WindowContentsSpec, createWindowFunction: () => WindowFunctionInstance, name: string, emitsWindowFields = false): DataStream<R> {
     const assigner = this.assigner as unknown as WindowAssigner<unknown, Window>;
     const trigger = (this.customTrigger ?? this.assigner.getDefaultTrigger()) as unknown as Trigger<unknown, Window>;
     return this.input.appendKeyed<R, 'window'>(
@@ -90,6 +90,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
         lateTag: this.lateTag as OutputTag<unknown> | undefined,
         contents,
         createWindowFunction,
+        emitsWindowFields,
       },
       `${name} ${assigner.constructor.name}`,
     );

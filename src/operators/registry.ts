@@ -8,6 +8,7 @@ import { SinkOperator, type SinkParams } from './sink-operator.ts';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.ts';
 import { TimestampsWatermarksOperator, type TimestampsWatermarksParams } from './timestamps-watermarks-operator.ts';
 import { UnionOperator } from './union-operator.ts';
+import { WindowAggregateOperator } from './window-aggregate-operator.ts';
 import { WindowOperator, type WindowParams } from './window-operator.ts';
 
 /** Every operator kind and the parameters its node carries. One grep here finds every operator. */
@@ -22,6 +23,8 @@ export interface OperatorParams {
   window: WindowParams;
   sink: SinkParams;
   union: Record<string, never>;
+  /** Physical only: chosen by the planner for eligible `window` nodes. */
+  windowAggregate: WindowParams;
 }
 
 export type OperatorKind = keyof OperatorParams;
@@ -39,10 +42,11 @@ export const operatorRegistry: { [K in OperatorKind]: Factory<K> } = {
   window: (p, ctx, out) => new WindowOperator(p, ctx, out),
   sink: (p, ctx) => new SinkOperator(p, ctx),
   union: (_p, _ctx, out) => new UnionOperator(out),
+  windowAggregate: (p, ctx, out) => new WindowAggregateOperator(p, ctx, out),
 };
 
 /** Operators that keep keyed state and so need a key-by edge in front of them. */
-export const keyedOperatorKinds: ReadonlySet<OperatorKind> = new Set<OperatorKind>(['keyedProcess', 'rollingReduce', 'window']);
+export const keyedOperatorKinds: ReadonlySet<OperatorKind> = new Set<OperatorKind>(['keyedProcess', 'rollingReduce', 'window', 'windowAggregate']);
 
 export function createOperator<K extends OperatorKind>(kind: K, params: OperatorParams[K], ctx: OperatorContext, output: Output<unknown>): StreamOperator {
   const factory = operatorRegistry[kind] as Factory<K>;

@@ -1,6 +1,6 @@
 import { TimestampOrderBuffer } from '../runtime/timestamp-order-buffer.ts';
 import type { RecordBatch } from '../runtime/stream-element.ts';
-import { assignTimestamp, type WatermarkGenerator, type WatermarkOutput, type WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { assignTimestamp, BoundedOutOfOrdernessGenerator, type WatermarkGenerator, type WatermarkOutput, type WatermarkStrategy } from '../time/watermark-strategy.ts';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.ts';
 
 export interface TimestampsWatermarksParams {
@@ -59,7 +59,12 @@ export class TimestampsWatermarksOperator implements StreamOperator {
     let timestamps = batch.timestamps;
     if (assigner) {
       timestamps = new Array<number>(n);
-      for (let i = 0; i < n; i++) timestamps[i] = assignTimestamp(assigner, values[i], batch.timestamps[i]!, this.ctx.taskName);
+      const recordTimestamps = batch.timestamps;
+      for (let i = 0; i < n; i++) {
+        const recordTimestamp = recordTimestamps[i]!;
+        const t = assigner(values[i], recordTimestamp === recordTimestamp ? recordTimestamp : undefined);
+        timestamps[i] = Number.isInteger(t) ? t : assignTimestamp(assigner, values[i], recordTimestamp, this.ctx.taskName);
+      }
     }
     if (this.ctx.runtimeMode === 'batch') {
       for (let i = 0; i < n; i++) {
@@ -71,9 +76,16 @@ export class TimestampsWatermarksOperator implements StreamOperator {
     }
     this.lastActivity = this.ctx.clock.now();
     this.markActive();
-    for (let i = 0; i < n; i++) {
-      const t = timestamps[i]!;
-      if (t === t) this.generator.onEvent(values[i], t, this.watermarkOutput);
+    const generator = this.generator;
+    if (generator instanceof BoundedOutOfOrdernessGenerator) {
+      let max = generator.maxTimestamp;
+      for (let i = 0; i < n; i++) if (timestamps[i]! > max) max = timestamps[i]!;
+      generator.maxTimestamp = max;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const t = timestamps[i]!;
+        if (t === t) generator.onEvent(values[i], t, this.watermarkOutput);
+      }
     }
     this.output.emitBatch({ values, timestamps });
     this.generator.onPeriodicEmit(this.watermarkOutput);

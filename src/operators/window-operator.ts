@@ -38,6 +38,11 @@ export interface WindowParams {
   contents: WindowContentsSpec;
   /** Called once per subtask, so each subtask has its own copy of the user's function. */
   createWindowFunction: () => WindowFunctionInstance;
+  /**
+   * agg.fields without a window function: results are `{ key, windowStart, windowEnd, ...fields }`.
+   * Kernel operators build these objects directly from their accumulators.
+   */
+  emitsWindowFields?: boolean;
 }
 
 type WindowKey = number | string;

@@ -1,4 +1,5 @@
 import type { SourceReaderContext } from '../connectors/source.ts';
+import { physicalKind, type KernelMode } from '../graph/planner.ts';
 import type { StreamEdge, StreamGraph, StreamNode } from '../graph/stream-graph.ts';
 import { createOperator, keyedOperatorKinds } from '../operators/registry.ts';
 import type { OperatorContext, StreamOperator } from '../operators/stream-operator.ts';
@@ -23,6 +24,7 @@ export interface JobConfig {
   batchSize: number;
   /** How often idle sources check for idleness and emit periodic watermarks, in ms of processing time. */
   autoWatermarkIntervalMs: number;
+  kernels: KernelMode;
 }
 
 export interface OperatorMetrics {
@@ -143,7 +145,7 @@ export class JobExecutor {
           };
           let operator: StreamOperator;
           try {
-            operator = createOperator(node.kind, node.params, ctx, output);
+            operator = createOperator(physicalKind(node, this.config.kernels), node.params, ctx, output);
           } catch (error) {
             throw OperatorFailure.wrap(taskName, error);
           }

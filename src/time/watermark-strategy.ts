@@ -18,8 +18,9 @@ export interface WatermarkGenerator<T> {
 
 export type TimestampAssigner<T> = (event: T, recordTimestamp: number | undefined) => number;
 
-class BoundedOutOfOrdernessGenerator implements WatermarkGenerator<unknown> {
-  private maxTimestamp = -Infinity;
+/** Exported so hot loops can track the maximum timestamp inline instead of calling onEvent per record. */
+export class BoundedOutOfOrdernessGenerator implements WatermarkGenerator<unknown> {
+  maxTimestamp = -Infinity;
   constructor(private readonly outOfOrderness: number) {}
 
   onEvent(_event: unknown, timestamp: number): void {

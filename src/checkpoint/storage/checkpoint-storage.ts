@@ -182,12 +182,12 @@ export class CheckpointFormatError extends Error {
   }
 }
 
-/** `String(error.message)` for anything thrown, for composing messages. */
+/** The message of anything thrown, for composing messages; DOMExceptions keep their name (`QuotaExceededError: ...`). */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  if (typeof DOMException !== 'undefined' && error instanceof DOMException) {
+    return error.message.includes(error.name) ? error.message : `${error.name}: ${error.message}`;
   }
+  if (error instanceof Error) return error.message;
   return String(error);
 }
 
@@ -226,7 +226,7 @@ export function blobNameProblem(name: unknown): string | undefined {
   if (name === MANIFEST_FILE_NAME) return `blob name ${JSON.stringify(name)} is reserved for the manifest`;
   for (const segment of name.split('/')) {
     if (segment === '') return `blob name ${JSON.stringify(name)} has an empty segment ('//' or a trailing '/')`;
-    if (segment === '.') return `blob name ${JSON.stringify(name)} contains a '${segment}' segment (path traversal is not allowed)`;
+    if (segment === '.' || segment === '..') return `blob name ${JSON.stringify(name)} contains a '${segment}' segment (path traversal is not allowed)`;
     if (utf8.encode(segment).length > MAX_SEGMENT_BYTES) return `blob name ${JSON.stringify(name)} has a segment longer than ${MAX_SEGMENT_BYTES} UTF-8 bytes`;
   }
   return undefined;
@@ -569,7 +569,13 @@ export async function findLatest(
     try {
       checkpoint = await candidate.read();
     } catch (error) {
-      warnings.push(`${storage}: skipped ${candidate.label}: ${stripStoragePrefix(describeError(error), storage)}`);
+      const problem = stripStoragePrefix(describeError(error), storage);
+      // Backends' errors usually start with the same label; do not say it twice.
+      warnings.push(
+        problem.startsWith(candidate.label)
+          ? `${storage}: ${problem}; skipped it`
+          : `${storage}: skipped ${candidate.label}: ${problem}`,
+      );
       continue;
     }
     if (!includeSavepoints && checkpoint.kind === 'savepoint') continue;

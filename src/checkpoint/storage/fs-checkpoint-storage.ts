@@ -107,7 +107,7 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
    * Writes the snapshot durably. The blob bytes are read while the promise is pending: do not
    * modify them before it settles.
    */
-  write(checkpoint: CompletedCheckpoint, options: FileSystemWriteOptions = {}): Promise<CheckpointHandle> {
+  async write(checkpoint: CompletedCheckpoint, options: FileSystemWriteOptions = {}): Promise<CheckpointHandle> {
     assertWritable(checkpoint, this.description);
     if (options.savepointDirectory !== undefined && checkpoint.kind !== 'savepoint') {
       throw new CheckpointStorageError('invalid-argument', this.description, `savepointDirectory was given for checkpoint ${checkpoint.checkpointId}, but only savepoints can be written elsewhere`, {
@@ -436,7 +436,7 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
         currentFile = join(directory, ...entry.name.split('/'));
         if (!currentFile.startsWith(directory + sep)) throw new Error(`blob ${JSON.stringify(entry.name)} resolves outside ${directory}`);
         try {
-          return await readFile(currentFile);
+          return plainBytes(await readFile(currentFile));
         } catch (error) {
           if (errorCode(error) === 'ENOENT') return undefined;
           throw error;
@@ -456,6 +456,16 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * A Buffer as a plain Uint8Array over the same memory: Buffer's `slice` returns a view where
+ * Uint8Array's copies, a trap for code that receives restored state.
+ */
+function plainBytes(buffer: Buffer): Uint8Array {
+  const view = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  // Never hand out a view into a buffer shared with other data (Node pools small allocations).
+  return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength ? view : view.slice();
 }
 
 async function listDirectory(directory: string): Promise<string[]> {

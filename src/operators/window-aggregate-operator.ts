@@ -1,0 +1,288 @@
+import { BuiltinAggregate } from '../api/agg.ts';
+import type { Collector, ProcessWindowFunctionContext } from '../api/functions.ts';
+import type { OutputTag } from '../api/output-tag.ts';
+import type { RecordBatch } from '../runtime/stream-element.ts';
+import type { Key } from '../state/key-groups.ts';
+import { EventTimeTrigger } from '../windowing/triggers.ts';
+import { SlidingEventTimeWindows, TumblingEventTimeWindows } from '../windowing/window-assigners.ts';
+import { TimeWindow, type Window } from '../windowing/window.ts';
+import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
+import type { WindowFunctionInstance, WindowParams } from './window-operator.ts';
+
+/** Per key group: [key, windows as [start, fired (0/1), ...accumulator]]. */
+export interface WindowAggregateState {
+  groups: Record<number, Array<[Key, number[][]]>>;
+}
+
+/**
+ * All keys' accumulators of one window, in columns: key `i` (in first-seen order) owns
+ * `acc[i * width .. (i + 1) * width)`.
+ */
+interface Bucket {
+  start: number;
+  maxTimestamp: number;
+  fired: boolean;
+  keys: Key[];
+  keyGroups: number[];
+  index: Map<Key, number>;
+  acc: Float64Array;
+}
+
+/** The plan uses this operator for `aggregate(agg.*)` on tumbling or sliding event-time windows with the default trigger. */
+export function isKernelEligible(params: WindowParams): boolean {
+  const { assigner, trigger, contents } = params;
+  return (
+    contents.kind === 'aggregate' &&
+    contents.fn instanceof BuiltinAggregate &&
+    trigger === EventTimeTrigger.create() &&
+    (assigner instanceof TumblingEventTimeWindows || assigner instanceof SlidingEventTimeWindows)
+  );
+}
+
+/**
+ * Keyed window aggregation for built-in aggregations: the TypeScript kernel (`kernels: 'js'`), and the
+ * reference the Wasm kernel matches. Same results as WindowOperator with EventTimeTrigger, without its
+ * per-element objects: windows are buckets of columnar accumulators, fired in end order when the
+ * watermark passes, fired again at once for late elements within the allowed lateness, and freed at
+ * `maxTimestamp + allowedLateness`.
+ */
+export class WindowAggregateOperator implements StreamOperator {
+  // ---- checkpointed state ----
+  private readonly buckets = new Map<number, Bucket>();
+
+  // ---- transient ----
+  private readonly aggregate: BuiltinAggregate<unknown, unknown>;
+  private readonly width: number;
+  private readonly kinds: Int32Array;
+  private readonly offsets: Int32Array;
+  private readonly columns: Array<Float64Array | undefined> = [];
+  private readonly size: number;
+  private readonly slide: number;
+  private readonly offset: number;
+  private readonly lateness: number;
+  /** Buckets not fired yet, by end (ascending). */
+  private readonly pending: Bucket[] = [];
+  /** Every live bucket, by end (ascending), for cleanup. */
+  private readonly live: Bucket[] = [];
+  private watermark = -Infinity;
+  private lastBucket: Bucket | undefined;
+  private readonly windowFunction: WindowFunctionInstance;
+  private outputTimestamp = NaN;
+  private firingWindow: Window | undefined;
+  private readonly collector: Collector<unknown>;
+  private readonly functionContext: ProcessWindowFunctionContext<Window>;
+  lateRecordsDropped = 0;
+
+  constructor(
+    private readonly params: WindowParams,
+    private readonly ctx: OperatorContext,
+    private readonly output: Output<unknown>,
+  ) {
+    if (!isKernelEligible(params)) throw new Error('WindowAggregateOperator only runs agg.* on tumbling/sliding event-time windows with the default trigger');
+    this.aggregate = (params.contents as unknown as { fn: BuiltinAggregate<unknown, unknown> }).fn;
+    this.width = this.aggregate.accumulatorWidth;
+    this.kinds = this.aggregate.kindCodes;
+    this.offsets = this.aggregate.slotOffsets;
+    const assigner = params.assigner as TumblingEventTimeWindows | SlidingEventTimeWindows;
+    this.size = assigner.size;
+    this.slide = assigner instanceof SlidingEventTimeWindows ? assigner.slide : assigner.size;
+    this.offset = assigner.offset;
+    this.lateness = params.allowedLateness;
+    this.windowFunction = params.createWindowFunction();
+    this.collector = { collect: (value) => output.collect(value, this.outputTimestamp) };
+    const self = this;
+    this.functionContext = {
+      get window() {
+        return self.firingWindow!;
+      },
+      currentWatermark: () => this.watermark,
+      currentProcessingTime: () => ctx.clock.now(),
+      output: <S>(tag: OutputTag<S>, value: S) => output.collectSide(tag, value, this.outputTimestamp),
+    };
+  }
+
+  async onStart(): Promise<void> {
+    await this.windowFunction.open?.(this.ctx);
+  }
+
+  processBatch(batch: RecordBatch<unknown>): void {
+    const { values, timestamps, keys, keyGroups } = batch;
+    if (keys === undefined || keyGroups === undefined) throw new Error('WindowAggregateOperator received a batch without keys');
+    const { size, slide, offset, lateness, width, kinds, offsets } = this;
+    const columns = this.aggregate.extractColumns(values, this.columns);
+    const aggregations = kinds.length;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      const ts = timestamps[i]!;
+      if (ts !== ts) {
+        throw new Error(
+          `Record ${JSON.stringify(value)} has no timestamp. Event-time windows need timestamps: did you forget to call assignTimestampsAndWatermarks(...)?`,
+        );
+      }
+      const watermark = this.watermark;
+      let skipped = true;
+      const lastStart = ts - ((((ts - offset) % slide) + slide) % slide);
+      for (let start = lastStart; start > ts - size; start -= slide) {
+        const maxTimestamp = start + size - 1;
+        if (maxTimestamp + lateness <= watermark) continue;
+        skipped = false;
+        let bucket = this.lastBucket;
+        if (bucket === undefined || bucket.start !== start) bucket = this.bucket(start, maxTimestamp);
+        const key = keys[i]!;
+        let slot = bucket.index.get(key);
+        if (slot === undefined) slot = this.addKey(bucket, key, keyGroups[i]!);
+        const acc = bucket.acc;
+        const base = slot * width;
+        for (let a = 0; a < aggregations; a++) {
+          const o = base + offsets[a]!;
+          switch (kinds[a]) {
+            case 0:
+              acc[o]! += 1;
+              break;
+            case 1:
+              acc[o]! += columns[a]![i]!;
+              break;
+            case 2:
+              acc[o] = Math.min(acc[o]!, columns[a]![i]!);
+              break;
+            case 3:
+              acc[o] = Math.max(acc[o]!, columns[a]![i]!);
+              break;
+            default:
+              acc[o]! += columns[a]![i]!;
+              acc[o + 1]! += 1;
+          }
+        }
+        if (maxTimestamp <= watermark) this.emit(bucket, slot);
+      }
+      if (skipped && ts + lateness <= watermark) {
+        if (this.params.lateTag) this.output.collectSide(this.params.lateTag, value, ts);
+        else this.lateRecordsDropped++;
+      }
+    }
+  }
+
+  private bucket(start: number, maxTimestamp: number): Bucket {
+    let bucket = this.buckets.get(start);
+    if (bucket === undefined) {
+      bucket = { start, maxTimestamp, fired: maxTimestamp <= this.watermark, keys: [], keyGroups: [], index: new Map(), acc: new Float64Array(this.width * 16) };
+      this.buckets.set(start, bucket);
+      if (!bucket.fired) insertByEnd(this.pending, bucket);
+      insertByEnd(this.live, bucket);
+    }
+    this.lastBucket = bucket;
+    return bucket;
+  }
+
+  private addKey(bucket: Bucket, key: Key, keyGroup: number): number {
+    const slot = bucket.keys.length;
+    bucket.keys.push(key);
+    bucket.keyGroups.push(keyGroup);
+    bucket.index.set(key, slot);
+    const width = this.width;
+    if ((slot + 1) * width > bucket.acc.length) {
+      const grown = new Float64Array(bucket.acc.length * 2);
+      grown.set(bucket.acc);
+      bucket.acc = grown;
+    }
+    this.aggregate.initAt(bucket.acc, slot * width);
+    return slot;
+  }
+
+  private emit(bucket: Bucket, slot: number): void {
+    if (this.params.emitsWindowFields) {
+      const record = { key: bucket.keys[slot]!, windowStart: bucket.start, windowEnd: bucket.start + this.size };
+      this.output.collect(this.aggregate.fieldsInto(record, bucket.acc, slot * this.width), bucket.maxTimestamp);
+      return;
+    }
+    this.outputTimestamp = bucket.maxTimestamp;
+    this.firingWindow = new TimeWindow(bucket.start, bucket.start + this.size);
+    const result = this.aggregate.resultAt(bucket.acc, slot * this.width);
+    this.windowFunction.process(bucket.keys[slot]!, this.functionContext, [result], this.collector);
+  }
+
+  onWatermark(time: number): void {
+    this.watermark = time;
+    const pending = this.pending;
+    let fired = 0;
+    while (fired < pending.length && pending[fired]!.maxTimestamp <= time) {
+      const bucket = pending[fired++]!;
+      bucket.fired = true;
+      for (let slot = 0; slot < bucket.keys.length; slot++) this.emit(bucket, slot);
+    }
+    if (fired > 0) pending.splice(0, fired);
+    const live = this.live;
+    let cleaned = 0;
+    while (cleaned < live.length && live[cleaned]!.maxTimestamp + this.lateness <= time) {
+      const bucket = live[cleaned++]!;
+      this.buckets.delete(bucket.start);
+      if (this.lastBucket === bucket) this.lastBucket = undefined;
+    }
+    if (cleaned > 0) live.splice(0, cleaned);
+    this.output.emitWatermark(time);
+  }
+
+  /** In-flight windows of `key` with their partial results (queryable state). */
+  windowsOf(key: Key): Array<{ window: Window; partial: unknown }> {
+    const out: Array<{ window: Window; partial: unknown }> = [];
+    for (const bucket of this.live) {
+      const slot = bucket.index.get(key);
+      if (slot !== undefined) out.push({ window: new TimeWindow(bucket.start, bucket.start + this.size), partial: this.aggregate.resultAt(bucket.acc, slot * this.width) });
+    }
+    return out;
+  }
+
+  liveWindowCount(): number {
+    return this.live.reduce((n, b) => n + b.keys.length, 0);
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const perKey = new Map<Key, { group: number; windows: number[][] }>();
+    const width = this.width;
+    for (const bucket of this.live) {
+      for (let slot = 0; slot < bucket.keys.length; slot++) {
+        const key = bucket.keys[slot]!;
+        let entry = perKey.get(key);
+        if (entry === undefined) perKey.set(key, (entry = { group: bucket.keyGroups[slot]!, windows: [] }));
+        entry.windows.push([bucket.start, bucket.fired ? 1 : 0, ...bucket.acc.subarray(slot * width, (slot + 1) * width)]);
+      }
+    }
+    const state: WindowAggregateState = { groups: {} };
+    for (const [key, { group, windows }] of perKey) (state.groups[group] ??= []).push([key, windows]);
+    return { keyed: state };
+  }
+
+  restoreState(snapshots: OperatorSnapshot[]): void {
+    const range = this.ctx.keyGroupRange;
+    const width = this.width;
+    for (const snapshot of snapshots) {
+      const state = snapshot.keyed as WindowAggregateState | undefined;
+      if (!state) continue;
+      for (const [group, entries] of Object.entries(state.groups)) {
+        const g = Number(group);
+        if (g < range.start || g > range.end) continue;
+        for (const [key, windows] of entries) {
+          for (const [start, fired, ...acc] of windows) {
+            const bucket = this.bucket(start!, start! + this.size - 1);
+            if (fired === 1 && !bucket.fired) {
+              bucket.fired = true;
+              this.pending.splice(this.pending.indexOf(bucket), 1);
+            }
+            const slot = this.addKey(bucket, key, g);
+            bucket.acc.set(acc, slot * width);
+          }
+        }
+      }
+    }
+  }
+
+  async onClose(): Promise<void> {
+    await this.windowFunction.close?.();
+  }
+}
+
+function insertByEnd(list: Bucket[], bucket: Bucket): void {
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.maxTimestamp > bucket.maxTimestamp) i--;
+  list.splice(i, 0, bucket);
+}
