@@ -1,0 +1,65 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeSnapshot, encodeSnapshot } from '../../../src/checkpoint/snapshot-codec.ts';
+
+const leaf = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+  fc.double(),
+  fc.integer(),
+  fc.string(),
+  fc.bigInt(),
+  fc.float64Array(),
+  fc.int32Array(),
+  fc.uint8Array(),
+);
+
+const value = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object'), tie('map'), tie('set')),
+  array: fc.array(tie('node'), { maxLength: 5 }),
+  object: fc.dictionary(fc.string(), tie('node'), { maxKeys: 5, noNullPrototype: true }),
+  map: fc.array(fc.tuple(fc.oneof(fc.string(), fc.integer()), tie('node')), { maxLength: 4 }).map((e) => new Map(e)),
+  set: fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 4 }).map((e) => new Set(e)),
+})).node;
+
+describe('snapshot codec', () => {
+  it('round-trips any plain data', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(decodeSnapshot(encodeSnapshot(v))).toStrictEqual(v);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a key named __proto__ as data', () => {
+    const tricky = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    const decoded = decodeSnapshot(encodeSnapshot(tricky)) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(Object.keys(decoded)).toEqual(['__proto__', 'a']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('keeps -0, NaN and infinities', () => {
+    expect(decodeSnapshot(encodeSnapshot([-0, NaN, Infinity, -Infinity]))).toStrictEqual([-0, NaN, Infinity, -Infinity]);
+  });
+
+  it('encodes a typed-array view by its own bytes only', () => {
+    const big = new Float64Array([1, 2, 3, 4]);
+    expect(decodeSnapshot(encodeSnapshot(big.subarray(1, 3)))).toStrictEqual(new Float64Array([2, 3]));
+  });
+
+  it('refuses functions and class instances, naming where they are', () => {
+    expect(() => encodeSnapshot({ a: [1, () => 2] })).toThrow(/function at state\.a\[1\]/);
+    class Thing {}
+    expect(() => encodeSnapshot({ t: new Thing() })).toThrow(/instance of Thing at state\.t/);
+  });
+
+  it('detects truncation and trailing garbage', () => {
+    const bytes = encodeSnapshot({ key: 'value', n: [1, 2, 3] });
+    expect(() => decodeSnapshot(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
+    expect(() => decodeSnapshot(new Uint8Array([...bytes, 0]))).toThrow(/trailing/);
+    expect(() => decodeSnapshot(new Uint8Array([99]))).toThrow(/unknown tag 99/);
+  });
+});
