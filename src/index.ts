@@ -64,6 +64,17 @@ export type { Sink, SinkWriter, SinkContext } from './connectors/sink.ts';
 export { PrintSink } from './connectors/sinks/print-sink.ts';
 
 export { JobClient } from './runtime/job-client.ts';
+export { RestartStrategy } from './runtime/restart-strategy.ts';
+export { MemoryCheckpointStorage } from './checkpoint/storage/memory-checkpoint-storage.ts';
+export { IndexedDbCheckpointStorage } from './checkpoint/storage/indexeddb-checkpoint-storage.ts';
+export { CheckpointStorageError } from './checkpoint/storage/checkpoint-storage.ts';
+export type {
+  CheckpointStorage,
+  CompletedCheckpoint,
+  CheckpointHandle,
+  CheckpointSummary,
+  CheckpointKind,
+} from './checkpoint/storage/checkpoint-storage.ts';
 export type { JobExecutionResult, JobStatus, JobMetrics } from './runtime/job-client.ts';
 export { OperatorFailure } from './runtime/operator-failure.ts';
 export { JobCanceledError } from './runtime/job-executor.ts';

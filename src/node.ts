@@ -3,3 +3,5 @@
  * file system or network.
  */
 export * from './index.ts';
+export { FileSystemCheckpointStorage } from './checkpoint/storage/fs-checkpoint-storage.ts';
+export { FileSink } from './connectors/file/file-sink.ts';

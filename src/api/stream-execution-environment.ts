@@ -3,7 +3,11 @@ import { SequenceSource } from '../connectors/sequence/sequence-source.ts';
 import { TimelineSource, type TimelineEntry } from '../connectors/timeline/timeline-source.ts';
 import type { Source } from '../connectors/source.ts';
 import { StreamGraph } from '../graph/stream-graph.ts';
-import { JobClient, type JobExecutionResult } from '../runtime/job-client.ts';
+import { JobClient, type CheckpointingConfig, type JobExecutionResult } from '../runtime/job-client.ts';
+import { RestartStrategy } from '../runtime/restart-strategy.ts';
+import { MemoryCheckpointStorage } from '../checkpoint/storage/memory-checkpoint-storage.ts';
+import type { CheckpointStorage, CompletedCheckpoint } from '../checkpoint/storage/checkpoint-storage.ts';
+import { keyedOperatorKinds } from '../operators/registry.ts';
 import { SystemClock, type Clock } from '../time/clock.ts';
 import { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { checkParallelism, DataStream } from './data-stream.ts';
@@ -25,6 +29,8 @@ export interface EnvironmentConfig {
   sourceBatchSize?: number;
   /** Records per batch between operators. Default 1024. */
   batchSize?: number;
+  /** Where warnings go (a stateful operator without uid, a declined checkpoint, a restart). Default console.warn. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -48,6 +54,9 @@ export class StreamExecutionEnvironment {
   readonly batchSize: number;
   /** Sink nodes already run by an execute call. */
   private readonly executedSinks = new Set<number>();
+  private checkpointing: CheckpointingConfig | undefined;
+  private restartStrategy = RestartStrategy.none();
+  private readonly warn: (message: string) => void;
 
   private constructor(config: EnvironmentConfig) {
     this.parallelism = checkParallelism('parallelism', config.parallelism ?? 1);
@@ -63,6 +72,25 @@ export class StreamExecutionEnvironment {
     this.clock = config.clock ?? new SystemClock();
     this.sourceBatchSize = checkPositive('sourceBatchSize', config.sourceBatchSize ?? 1024);
     this.batchSize = checkPositive('batchSize', config.batchSize ?? 1024);
+    this.warn = config.warn ?? ((message) => console.warn(`[freshet] ${message}`));
+  }
+
+  /**
+   * Takes a checkpoint every `intervalMs` of processing time: source offsets plus all operator state,
+   * written to `storage` (default: in memory), keeping the newest `retained` (default 3).
+   */
+  enableCheckpointing(intervalMs: number, options: { storage?: CheckpointStorage; retained?: number } = {}): this {
+    if (!Number.isInteger(intervalMs) || intervalMs < 1) throw new RangeError(`Checkpoint interval must be an integer >= 1 of milliseconds, got ${String(intervalMs)}`);
+    const storage = options.storage ?? new MemoryCheckpointStorage();
+    if (options.retained !== undefined) storage.setRetained(options.retained);
+    this.checkpointing = { intervalMs, storage };
+    return this;
+  }
+
+  setRestartStrategy(strategy: RestartStrategy): this {
+    if (!(strategy instanceof RestartStrategy)) throw new TypeError('setRestartStrategy needs RestartStrategy.none() or RestartStrategy.fixedDelay(attempts, delayMs)');
+    this.restartStrategy = strategy;
+    return this;
   }
 
   static create(config: EnvironmentConfig = {}): StreamExecutionEnvironment {
@@ -137,19 +165,33 @@ export class StreamExecutionEnvironment {
 
   private async start(sinkIds: number[], nameOrOptions: string | ExecuteOptions | undefined): Promise<JobClient> {
     const options: ExecuteOptions = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : (nameOrOptions ?? {});
-    if (options.restoreFrom !== undefined) {
-      throw new Error('restoreFrom needs checkpoint storage: call enableCheckpointing(...) first');
-    }
+    const jobName = options.name ?? 'Freshet job';
     for (const id of sinkIds) this.executedSinks.add(id);
     const graph = this.streamGraph.upstreamOf(sinkIds);
+    if (this.checkpointing) {
+      const notReplayable = graph.nodes.filter((n) => n.type === 'source' && !n.source.replayable).map((n) => `'${n.name}'`);
+      if (notReplayable.length > 0) {
+        throw new Error(
+          `Checkpointing is enabled, but source ${notReplayable.join(', ')} cannot replay from an offset, so recovery could lose or repeat records. ` +
+            'Use a replayable source (an array, fromSequence, fromTimeline, or a Source with replayable: true) or disable checkpointing.',
+        );
+      }
+      for (const n of graph.nodes) {
+        if (n.uid === undefined && (n.type === 'source' || keyedOperatorKinds.has(n.kind))) {
+          this.warn(`'${n.name}' keeps state but has no uid; its checkpointed state is filed under the generated id '${n.operatorId}', which changes if the job's graph changes. Set .uid(...)`);
+        }
+      }
+    }
+    const restoreFrom = await this.resolveRestore(options.restoreFrom);
     const bounded = graph.nodes.every((n) => n.type !== 'source' || n.source.boundedness === 'bounded');
     let mode: 'streaming' | 'batch' = this.runtimeMode === 'automatic' ? (bounded ? 'batch' : 'streaming') : this.runtimeMode;
     if (mode === 'batch' && !bounded) {
       const unbounded = graph.nodes.filter((n) => n.type === 'source' && n.source.boundedness !== 'bounded').map((n) => n.name);
       throw new Error(`Runtime mode 'batch' needs bounded sources, but ${unbounded.join(', ')} ${unbounded.length > 1 ? 'are' : 'is'} unbounded`);
     }
+    if (mode === 'batch' && this.checkpointing) throw new Error("Checkpointing is for streaming jobs; runtime mode 'batch' recomputes bounded input instead");
     return JobClient.start(graph, {
-      name: options.name ?? 'Freshet job',
+      name: jobName,
       parallelism: this.parallelism,
       maxParallelism: this.maxParallelism,
       runtimeMode: mode,
@@ -158,7 +200,21 @@ export class StreamExecutionEnvironment {
       batchSize: this.batchSize,
       autoWatermarkIntervalMs: this.autoWatermarkIntervalMs,
       kernels: this.kernels,
-    });
+    }, { checkpointing: this.checkpointing, restartStrategy: this.restartStrategy, restoreFrom, warn: this.warn });
+  }
+
+  private async resolveRestore(restoreFrom: ExecuteOptions['restoreFrom']): Promise<CompletedCheckpoint | undefined> {
+    if (restoreFrom === undefined) return undefined;
+    const storage = this.checkpointing?.storage;
+    if (storage === undefined) throw new Error('restoreFrom needs checkpoint storage: call enableCheckpointing(interval, { storage }) first');
+    if (restoreFrom === 'latest') {
+      const latest = await storage.latest();
+      for (const warning of latest?.warnings ?? []) this.warn(warning);
+      return latest?.checkpoint; // nothing stored yet: a fresh start
+    }
+    if (typeof restoreFrom === 'object' && restoreFrom !== null && 'checkpointId' in restoreFrom) return storage.read(restoreFrom.checkpointId);
+    if (typeof restoreFrom === 'object' && restoreFrom !== null && 'savepoint' in restoreFrom) return storage.readSavepoint(restoreFrom.savepoint);
+    throw new TypeError(`restoreFrom must be 'latest', { checkpointId } or { savepoint }, got ${JSON.stringify(restoreFrom)}`);
   }
 }
 

@@ -60,9 +60,11 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     return this.build({ kind: 'reduce', fn: fn as (a: unknown, b: unknown) => unknown }, () => ({ process: passThrough }), 'Window(Reduce)');
   }
 
+  /** agg.fields({...}): one `{ key, windowStart, windowEnd, ...fields }` per key and window. */
+  aggregate<F extends Record<string, number>>(fn: BuiltinAggregate<T, F>): DataStream<{ key: K; windowStart: number; windowEnd: number } & F>;
   aggregate<ACC, R>(fn: AggregateFunction<T, ACC, R>): DataStream<R>;
   aggregate<ACC, V, R>(fn: AggregateFunction<T, ACC, V>, windowFn: ProcessWindowFunction<V, R, K, W>): DataStream<R>;
-  aggregate<ACC, V, R>(fn: AggregateFunction<T, ACC, V>, windowFn?: ProcessWindowFunction<V, R, K, W>): DataStream<R> {
+  aggregate<ACC, V, R>(fn: AggregateFunction<T, ACC, V>, windowFn?: ProcessWindowFunction<V, R, K, W>): DataStream<any> {
     for (const method of ['createAccumulator', 'add', 'getResult', 'merge'] as const) {
       if (fn === null || typeof fn !== 'object' || typeof fn[method] !== 'function') {
         throw new TypeError(`aggregate needs an AggregateFunction with ${method}(...); agg.count()/agg.fields({...}) make one`);

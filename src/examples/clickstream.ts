@@ -58,6 +58,6 @@ export function pageMinutes(env: StreamExecutionEnvironment, clicks: Click[]): {
     .sideOutputLateData(lateClicks)
     .aggregate(agg.fields({ clicks: agg.count(), avgDwellMs: agg.avg<Click>('dwellMs'), maxDwellMs: agg.max<Click>('dwellMs') }))
     .uid('page-minutes')
-    .name('clicks per page and minute') as DataStream<PageMinute>;
+    .name('clicks per page and minute');
   return { perMinute, late: perMinute.getSideOutput(lateClicks) };
 }

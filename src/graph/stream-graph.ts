@@ -22,6 +22,11 @@ export interface StreamEdge {
 
 interface NodeBase {
   id: number;
+  /**
+   * What checkpoints file this node's state under: its uid, or an id generated from its position in
+   * the job's graph (stable while the job is built the same way).
+   */
+  operatorId?: string;
   name: string;
   uid?: string;
   /** Undefined: the environment's parallelism. */
@@ -94,11 +99,15 @@ export class StreamGraph {
     for (const node of this.nodes) {
       if (!keep.has(node.id)) continue;
       remap.set(node.id, sub.nodes.length);
-      sub.nodes.push({ ...node, id: sub.nodes.length } as StreamNode);
+      sub.nodes.push({ ...node, id: sub.nodes.length, operatorId: node.uid ?? generatedOperatorId(node) } as StreamNode);
     }
     for (const e of this.edges) {
       if (keep.has(e.source) && keep.has(e.target)) sub.edges.push({ ...e, source: remap.get(e.source)!, target: remap.get(e.target)! });
     }
     return sub;
   }
+}
+
+function generatedOperatorId(node: StreamNode): string {
+  return `${node.type === 'source' ? 'source' : node.kind}-${node.id}`;
 }

@@ -46,8 +46,12 @@ export interface StreamOperator<IN = unknown> {
   onStart?(): void | Promise<void>;
   onWatermark?(time: number): void;
   onProcessingTime?(time: number): void;
-  snapshotState?(): OperatorSnapshot;
-  restoreState?(snapshots: OperatorSnapshot[]): void;
+  /** Checkpoint barrier: a cheap synchronous copy of the state (encoding and writing happen later, asynchronously). */
+  snapshotState?(checkpointId: number): OperatorSnapshot;
+  /** Gets every subtask's snapshot of this operator; keyed state is filtered to this subtask's key groups. */
+  restoreState?(snapshots: OperatorSnapshot[], subtaskIndex: number): void;
+  /** The checkpoint is complete and durable (sinks commit what they staged for it). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
   /** All inputs ended: emit what is still pending (watermark +Infinity has already been processed). */
   onEnd?(): void;
   onClose?(): void | Promise<void>;

@@ -1,5 +1,10 @@
+import { CheckpointCoordinator, restorePlanOf, type CheckpointStats, type RestorePlan } from '../checkpoint/checkpoint-coordinator.ts';
+import type { CheckpointStorage, CompletedCheckpoint } from '../checkpoint/storage/checkpoint-storage.ts';
 import type { StreamGraph } from '../graph/stream-graph.ts';
+import { keyGroupOf, subtaskForKeyGroup, type Key } from '../state/key-groups.ts';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import { JobCanceledError, JobExecutor, type JobConfig, type OperatorMetrics } from './job-executor.ts';
+import type { RestartStrategy } from './restart-strategy.ts';
 
 export interface JobExecutionResult {
   jobId: string;
@@ -11,6 +16,21 @@ export type JobStatus = 'running' | 'restarting' | 'finished' | 'failed' | 'canc
 
 export interface JobMetrics {
   operators: OperatorMetrics[];
+  checkpoints: Omit<CheckpointStats, 'history'> & { history: CheckpointStats['history'] };
+  restarts: number;
+}
+
+export interface CheckpointingConfig {
+  intervalMs: number;
+  storage: CheckpointStorage;
+}
+
+export interface JobStartOptions {
+  checkpointing?: CheckpointingConfig;
+  restartStrategy: RestartStrategy;
+  /** A checkpoint to start from ('latest' is resolved by the caller). */
+  restoreFrom?: CompletedCheckpoint;
+  warn: (message: string) => void;
 }
 
 function newJobId(): string {
@@ -20,49 +40,102 @@ function newJobId(): string {
 }
 
 /**
- * A handle on a running job: its status, result, metrics, and cancel.
+ * A handle on a running job: status, result, metrics, checkpoints and savepoints, keyed-state lookups,
+ * cancel. On a failure the job restarts from its latest complete checkpoint as the restart strategy allows.
  *
  * ```ts
  * const client = await env.executeAsync('clicks');
- * console.log(client.status(), client.metrics());
- * await client.cancel();
+ * const { savepoint } = await client.stopWithSavepoint();
  * ```
  */
 export class JobClient {
   readonly jobId = newJobId();
   private state: JobStatus = 'running';
   private readonly abort = new AbortController();
+  private executor: JobExecutor;
+  private restarts = 0;
+  private readonly coordinator: CheckpointCoordinator | undefined;
   readonly result: Promise<JobExecutionResult>;
 
   private constructor(
-    private readonly executor: JobExecutor,
-    readonly jobName: string,
+    private readonly graph: StreamGraph,
+    private readonly config: JobConfig,
+    private readonly options: JobStartOptions,
+    first: JobExecutor,
   ) {
+    this.executor = first;
+    this.coordinator = first.checkpoints?.coordinator;
     this.result = this.run();
-    // The caller may never await the result (fire and forget); an unobserved failure is still reported by status().
+    // The caller may never await the result; status() still reports a failure.
     this.result.catch(() => {});
   }
 
-  /** Deploys the graph (so configuration errors reject here) and starts it running. */
-  static async start(graph: StreamGraph, config: JobConfig): Promise<JobClient> {
-    const executor = new JobExecutor(graph, config);
-    const deploying = new AbortController();
-    await executor.deploy(deploying.signal);
-    return new JobClient(executor, config.name);
+  /** Deploys the graph (so configuration and restore errors reject here) and starts it running. */
+  static async start(graph: StreamGraph, config: JobConfig, options: JobStartOptions): Promise<JobClient> {
+    let coordinator: CheckpointCoordinator | undefined;
+    if (options.checkpointing) {
+      coordinator = new CheckpointCoordinator(options.checkpointing.storage, config.name, config.clock, options.warn);
+      await coordinator.init();
+    }
+    const restore = options.restoreFrom ? restorePlanOf(options.restoreFrom) : undefined;
+    const executor = JobClient.makeExecutor(graph, config, options, coordinator);
+    await executor.deploy(new AbortController().signal, restore);
+    return new JobClient(graph, config, options, executor);
+  }
+
+  private static makeExecutor(graph: StreamGraph, config: JobConfig, options: JobStartOptions, coordinator: CheckpointCoordinator | undefined): JobExecutor {
+    const executor = new JobExecutor(graph, config, coordinator && options.checkpointing ? { coordinator, intervalMs: options.checkpointing.intervalMs } : undefined);
+    if (coordinator) {
+      coordinator.onComplete = (id) => {
+        executor.notifyCheckpointComplete(id).catch((error) => executor.fail(error));
+      };
+    }
+    return executor;
   }
 
   private async run(): Promise<JobExecutionResult> {
-    try {
-      await this.executor.start();
-      await this.executor.run(this.abort.signal);
-      await this.executor.close();
-      this.state = 'finished';
-      return { jobId: this.jobId, restarts: 0, checkpointsCompleted: 0 };
-    } catch (error) {
-      this.state = error instanceof JobCanceledError ? 'canceled' : 'failed';
-      await this.executor.close().catch(() => {});
-      throw error;
+    for (;;) {
+      const executor = this.executor;
+      try {
+        await executor.start();
+        await executor.run(this.abort.signal);
+        await executor.close();
+        await this.coordinator?.settle();
+        this.state = 'finished';
+        return { jobId: this.jobId, restarts: this.restarts, checkpointsCompleted: this.coordinator?.stats.completed ?? 0 };
+      } catch (error) {
+        await executor.close().catch(() => {});
+        this.coordinator?.abortPending('the job failed');
+        if (error instanceof JobCanceledError || this.abort.signal.aborted) {
+          this.state = 'canceled';
+          throw error instanceof JobCanceledError ? error : new JobCanceledError(this.config.name);
+        }
+        if (!this.options.restartStrategy.canRestart(this.restarts)) {
+          this.state = 'failed';
+          throw error;
+        }
+        this.state = 'restarting';
+        this.restarts++;
+        this.options.warn(`Job '${this.config.name}' failed (${error instanceof Error ? error.message : String(error)}); restart ${this.restarts} of ${this.options.restartStrategy.maxAttempts}`);
+        await this.config.clock.sleepUntil(this.config.clock.now() + this.options.restartStrategy.delayMs, this.abort.signal);
+        // Checkpoint writes still in flight decide where to restart from: let them finish first.
+        await this.coordinator?.settle();
+        const restore = await this.latestRestorePlan();
+        this.executor = JobClient.makeExecutor(this.graph, this.config, this.options, this.coordinator);
+        await this.executor.deploy(this.abort.signal, restore);
+        this.state = 'running';
+      }
     }
+  }
+
+  private async latestRestorePlan(): Promise<RestorePlan | undefined> {
+    const storage = this.options.checkpointing?.storage;
+    if (storage) {
+      const latest = await storage.latest();
+      for (const warning of latest?.warnings ?? []) this.options.warn(warning);
+      if (latest) return restorePlanOf(latest.checkpoint);
+    }
+    return this.options.restoreFrom ? restorePlanOf(this.options.restoreFrom) : undefined;
   }
 
   status(): JobStatus {
@@ -70,12 +143,45 @@ export class JobClient {
   }
 
   async cancel(): Promise<void> {
-    if (this.state !== 'running') return;
+    if (this.state === 'finished' || this.state === 'failed' || this.state === 'canceled') return;
     this.abort.abort();
     await this.result.catch(() => {});
   }
 
+  async triggerCheckpoint(): Promise<{ checkpointId: number }> {
+    const handle = await this.executor.requestCheckpoint('checkpoint');
+    return { checkpointId: handle.checkpointId };
+  }
+
+  async triggerSavepoint(): Promise<{ savepoint: string }> {
+    const handle = await this.executor.requestCheckpoint('savepoint');
+    return { savepoint: handle.location };
+  }
+
+  /** Takes a savepoint and stops the job right after it (sources read nothing past the barrier). */
+  async stopWithSavepoint(): Promise<{ savepoint: string }> {
+    const handle = await this.executor.requestCheckpoint('savepoint', true);
+    await this.result;
+    return { savepoint: handle.location };
+  }
+
+  /** The value of keyed state `stateName` of operator `uid` for `key`, read consistently between two records. */
+  async queryState(uid: string, stateName: string, key: string | number): Promise<unknown> {
+    const tasks = this.executor.operatorTasks.filter((t) => t.operatorId === uid);
+    if (tasks.length === 0) throw new Error(`No operator with uid '${uid}' in job '${this.config.name}'`);
+    const group = keyGroupOf(key as Key, this.config.maxParallelism);
+    const task = tasks[subtaskForKeyGroup(group, this.config.maxParallelism, tasks.length)]!;
+    const backend = (task.operator as { stateBackend?: KeyedStateBackend }).stateBackend;
+    if (backend === undefined) throw new Error(`Operator '${uid}' keeps no queryable keyed state`);
+    const { found, value } = backend.peek(stateName, key as Key, group);
+    if (!found && !backend.stateNames().includes(stateName)) {
+      throw new Error(`Operator '${uid}' has no state named '${stateName}' (it has: ${backend.stateNames().join(', ') || 'none'})`);
+    }
+    return value;
+  }
+
   metrics(): JobMetrics {
-    return { operators: this.executor.metrics() };
+    const stats = this.coordinator?.stats ?? { completed: 0, failed: 0, history: [] };
+    return { operators: this.executor.metrics(), checkpoints: { ...stats, history: [...stats.history] }, restarts: this.restarts };
   }
 }

@@ -4,6 +4,9 @@ import type { StreamEdge, StreamGraph, StreamNode } from '../graph/stream-graph.
 import { createOperator, keyedOperatorKinds } from '../operators/registry.ts';
 import type { OperatorContext, StreamOperator } from '../operators/stream-operator.ts';
 import { keyGroupRangeFor } from '../state/key-groups.ts';
+import type { CheckpointCoordinator, RestorePlan } from '../checkpoint/checkpoint-coordinator.ts';
+import type { CheckpointHandle, CheckpointKind } from '../checkpoint/storage/checkpoint-storage.ts';
+import type { SplitState } from './source-task.ts';
 import type { Clock } from '../time/clock.ts';
 import { ChannelWriter, type ChannelReceiver, type ChannelTarget } from './channel-writer.ts';
 import { OperatorFailure } from './operator-failure.ts';
@@ -59,14 +62,20 @@ export class JobExecutor {
   private readonly vertices: Vertex[] = [];
   private readonly timerHeap: Array<{ time: number; task: OperatorTask }> = [];
   private running = true;
+  private nextCheckpointAt = Infinity;
+  private readonly checkpointRequests: Array<{ kind: CheckpointKind; resolve: (h: CheckpointHandle) => void; reject: (e: Error) => void }> = [];
+  /** Set by stopWithSavepoint: the run loop ends after the next savepoint is taken. */
+  private stopAfterSavepoint = false;
+  private stopped = false;
 
   constructor(
     private readonly graph: StreamGraph,
     private readonly config: JobConfig,
+    readonly checkpoints?: { coordinator: CheckpointCoordinator; intervalMs: number },
   ) {}
 
-  /** Builds tasks and channels; sinks first so every writer knows its targets. */
-  async deploy(signal: AbortSignal): Promise<void> {
+  /** Builds tasks and channels; sinks first so every writer knows its targets. Restores state from `restore` when given. */
+  async deploy(signal: AbortSignal, restore?: RestorePlan): Promise<void> {
     const graph = this.graph;
     const parallelismOf = (node: StreamNode) => (node.nonParallel ? 1 : (node.parallelism ?? this.config.parallelism));
     const receivers = new Map<number, ChannelReceiver[]>();
@@ -113,14 +122,22 @@ export class JobExecutor {
         }
         return new TaskOutput(main, sides, this.config.batchSize);
       };
+      const operatorId = node.operatorId ?? `${node.type}-${node.id}`;
       if (node.type === 'source') {
-        const splits = await node.source.createSplits(parallelism);
+        // Restored splits keep their offsets; they are dealt out again, so a source may rescale.
+        const restored: SplitState[] | undefined = restore?.sources.get(operatorId);
+        const splits: SplitState[] = restored ?? (await node.source.createSplits(parallelism)).map((split) => ({ split, offset: undefined }));
         for (let s = 0; s < parallelism; s++) {
           const taskName = `${node.name} (${s + 1}/${parallelism})`;
           const readerContext: SourceReaderContext = { subtaskIndex: s, parallelism, clock: this.config.clock, signal };
-          const mine = splits.filter((_, i) => i % parallelism === s).map((split) => ({ split, reader: node.source.createReader(split, readerContext) }));
+          const mine = [];
+          for (const { split, offset } of splits.filter((_, i) => i % parallelism === s)) {
+            const reader = node.source.createReader(split, readerContext);
+            if (restored) await reader.seek(offset);
+            mine.push({ split, reader });
+          }
           vertex.sourceTasks.push(
-            new SourceTask(taskName, mine, node.watermarks, makeOutput(s), this.config.clock, this.config.sourceBatchSize, this.config.runtimeMode, () => {}),
+            new SourceTask(taskName, operatorId, s, mine, node.watermarks, makeOutput(s), this.config.clock, this.config.sourceBatchSize, this.config.runtimeMode),
           );
         }
       } else {
@@ -144,15 +161,27 @@ export class JobExecutor {
             scheduleProcessingTime: (time) => this.scheduleProcessingTime(time, task),
           };
           let operator: StreamOperator;
+          const snapshots = restore?.operators.get(operatorId)?.filter((x) => x !== undefined);
           try {
             operator = createOperator(physicalKind(node, this.config.kernels), node.params, ctx, output);
+            if (snapshots && snapshots.length > 0) {
+              if (!operator.restoreState) throw new Error(`the checkpoint has state for '${operatorId}', but this operator keeps none`);
+              operator.restoreState(snapshots, s);
+            }
           } catch (error) {
             throw OperatorFailure.wrap(taskName, error);
           }
-          const task: OperatorTask = new OperatorTask(taskName, operator, output, channelInputs.get(id)!, () => {});
+          const task: OperatorTask = new OperatorTask(taskName, operatorId, s, operator, output, channelInputs.get(id)!);
+          task.snapshotListener = this.checkpoints?.coordinator;
           tasks.push(task);
         }
         vertex.operatorTasks = tasks;
+        if (node.kind === 'sink') {
+          // Staged output of the restored checkpoint belongs to a completed checkpoint: commit it, drop
+          // the rest (a fresh start drops everything a crashed run had staged).
+          const staged = (restore?.operators.get(operatorId) ?? []).map((snap) => snap?.local);
+          await (node.params as { sink: { recover?(s: unknown[]): void | Promise<void> } }).sink.recover?.(staged);
+        }
       }
       receivers.set(id, vertex.operatorTasks);
     }
@@ -180,13 +209,51 @@ export class JobExecutor {
     }
   }
 
-  /** Drives the sources until every one has ended (bounded input) or `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
+  /** Asks for a checkpoint or savepoint; it is taken between two source reads. */
+  requestCheckpoint(kind: CheckpointKind, thenStop = false): Promise<CheckpointHandle> {
+    if (!this.checkpoints) return Promise.reject(new Error('Checkpointing is not enabled: call env.enableCheckpointing(...) first'));
+    if (this.stopped) return Promise.reject(new Error(`Job '${this.config.name}' is not running`));
+    return new Promise((resolve, reject) => {
+      this.checkpointRequests.push({ kind, resolve, reject });
+      if (thenStop) this.stopAfterSavepoint = true;
+    });
+  }
+
+  private async takeRequestedCheckpoints(): Promise<boolean> {
+    const cp = this.checkpoints;
+    if (!cp) return false;
+    const now = this.config.clock.now();
+    if (this.nextCheckpointAt === Infinity) this.nextCheckpointAt = now + cp.intervalMs;
+    if (now >= this.nextCheckpointAt && !cp.coordinator.busy) {
+      this.nextCheckpointAt = now + cp.intervalMs;
+      cp.coordinator.trigger('checkpoint', this.sourceTasks, this.operatorTasks).catch(() => {});
+    }
+    while (this.checkpointRequests.length > 0) {
+      const request = this.checkpointRequests.shift()!;
+      const taking = cp.coordinator.trigger(request.kind, this.sourceTasks, this.operatorTasks);
+      taking.then(request.resolve, request.reject);
+      if (this.stopAfterSavepoint && request.kind === 'savepoint') {
+        // Stop with savepoint: no record after the barrier may reach a sink, so stop reading now
+        // and end once the savepoint is durable.
+        await taking.catch(() => {});
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Drives the sources until every one has ended (bounded input), `signal` aborts, or a stop-with-savepoint. */
+  async run(signal: AbortSignal): Promise<'finished' | 'stopped'> {
     const clock = this.config.clock;
     const live = new Set(this.sourceTasks);
     let steps = 0;
     while (live.size > 0) {
       if (signal.aborted) throw new JobCanceledError(this.config.name);
+      if (this.failure !== undefined) throw this.failure;
+      if (await this.takeRequestedCheckpoints()) {
+        this.stopped = true;
+        return 'stopped';
+      }
       this.fireProcessingTimers();
       let progressed = false;
       const waits: Promise<void>[] = [];
@@ -196,9 +263,9 @@ export class JobExecutor {
         else if (step.kind === 'wait') waits.push(...step.until);
         else progressed = true;
       }
-      if (!progressed && live.size > 0) {
+      if (!progressed && live.size > 0 && this.checkpointRequests.length === 0) {
         const nextTimer = this.timerHeap.length > 0 ? this.timerHeap[0]!.time : Infinity;
-        const deadline = Math.min(nextTimer, clock.now() + this.config.autoWatermarkIntervalMs);
+        const deadline = Math.min(nextTimer, this.nextCheckpointAt, clock.now() + this.config.autoWatermarkIntervalMs);
         const sleeping = new AbortController();
         const onAbort = () => sleeping.abort();
         signal.addEventListener('abort', onAbort, { once: true });
@@ -211,11 +278,35 @@ export class JobExecutor {
       if (++steps % 32 === 0) await yieldToEventLoop();
     }
     if (signal.aborted) throw new JobCanceledError(this.config.name);
+    if (this.failure !== undefined) throw this.failure;
+    this.stopped = true;
+    for (const request of this.checkpointRequests.splice(0)) request.reject(new Error(`Job '${this.config.name}' finished before the ${request.kind} could be taken`));
+    return 'finished';
+  }
+
+  private failure: unknown;
+
+  /** Fails the job from outside the run loop (e.g. a sink commit failed); the loop throws it at its next step. */
+  fail(error: unknown): void {
+    this.failure ??= error;
+  }
+
+  /** A checkpoint is durable: operators (sinks) commit. */
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    for (const task of this.operatorTasks) {
+      try {
+        await task.operator.notifyCheckpointComplete?.(checkpointId);
+      } catch (error) {
+        throw OperatorFailure.wrap(task.name, error);
+      }
+    }
   }
 
   /** Closes user functions, flushes sinks and closes readers; collects the first error. */
   async close(): Promise<void> {
     this.running = false;
+    this.stopped = true;
+    for (const request of this.checkpointRequests.splice(0)) request.reject(new Error(`Job '${this.config.name}' stopped before the ${request.kind} could be taken`));
     let firstError: unknown;
     for (const task of this.operatorTasks) {
       try {

@@ -6,7 +6,7 @@ import type { TaskOutput } from './task-output.ts';
 import { TimestampOrderBuffer } from './timestamp-order-buffer.ts';
 import { WatermarkCombiner } from './watermark-combiner.ts';
 
-interface SplitState {
+interface SplitReader {
   split: SourceSplit;
   reader: SourceReader<unknown>;
   generator: WatermarkGenerator<unknown>;
@@ -14,6 +14,12 @@ interface SplitState {
   lastActivity: number;
   ended: boolean;
   waiting?: Promise<void>;
+}
+
+/** A split and where its reader is: what a checkpoint records for a source subtask. */
+export interface SplitState {
+  split: SourceSplit;
+  offset: unknown;
 }
 
 export type SourceStep = { kind: 'progress' } | { kind: 'wait'; until: Promise<void>[] } | { kind: 'ended' };
@@ -25,7 +31,7 @@ export type SourceStep = { kind: 'progress' } | { kind: 'wait'; until: Promise<v
  * watermark, so nothing is late.
  */
 export class SourceTask {
-  private readonly splits: SplitState[] = [];
+  private readonly splits: SplitReader[] = [];
   private readonly combiner: WatermarkCombiner;
   private next = 0;
   private finished = false;
@@ -34,17 +40,18 @@ export class SourceTask {
 
   constructor(
     readonly name: string,
+    readonly operatorId: string,
+    readonly subtaskIndex: number,
     splits: Array<{ split: SourceSplit; reader: SourceReader<unknown> }>,
     private readonly strategy: WatermarkStrategy<unknown>,
     private readonly output: TaskOutput,
     private readonly clock: Clock,
     private readonly batchSize: number,
     private readonly mode: 'streaming' | 'batch',
-    private readonly onFinished: () => void,
   ) {
     this.combiner = new WatermarkCombiner(splits.length);
     splits.forEach(({ split, reader }, i) => {
-      const state: SplitState = {
+      const state: SplitReader = {
         split,
         reader,
         generator: strategy.createGenerator(),
@@ -68,9 +75,14 @@ export class SourceTask {
     return this.finished;
   }
 
-  /** Offsets of every split, for checkpoints. */
-  offsets(): Array<{ splitId: string; offset: unknown }> {
-    return this.splits.map((s) => ({ splitId: s.split.splitId, offset: s.reader.offset() }));
+  /** Every split with its reader's offset, for checkpoints. */
+  splitStates(): SplitState[] {
+    return this.splits.map((s) => ({ split: s.split, offset: s.reader.offset() }));
+  }
+
+  /** Checkpoint: the offsets are recorded (by the caller), then the barrier goes out ahead of any later record. */
+  emitBarrier(checkpointId: number): void {
+    if (!this.finished) this.output.emitControl({ kind: 'barrier', checkpointId });
   }
 
   /** Reads one batch from the next split that has data. */
@@ -133,7 +145,7 @@ export class SourceTask {
     }
   }
 
-  private emitRecords(s: SplitState, index: number, values: unknown[], sourceTimestamps: number[] | undefined): void {
+  private emitRecords(s: SplitReader, index: number, values: unknown[], sourceTimestamps: number[] | undefined): void {
     const n = values.length;
     if (n === 0) return;
     s.lastActivity = this.clock.now();
@@ -214,7 +226,6 @@ export class SourceTask {
     if (this.mode === 'batch') this.releaseHeld();
     this.output.emitWatermark(Infinity);
     this.output.emitControl({ kind: 'end' });
-    this.onFinished();
   }
 
   async close(): Promise<void> {
