@@ -89,8 +89,49 @@ export interface KeyedCoProcessFunction<K, IN1, IN2, OUT> {
   close?(): void | Promise<void>;
 }
 
-/** Per-subtask copy of a user function object (same prototype, own fields), as Flink gives each subtask its own instance. */
+/**
+ * Per-subtask copy of a user function object, as Flink gives each subtask its own deserialised
+ * instance: same prototypes, and every field copied deeply (arrays, maps, sets, nested objects), so
+ * no mutable field is shared between subtasks. Functions (closures) are shared as they are.
+ */
 export function copyFunction<F>(fn: F): F {
-  if (fn === null || typeof fn !== 'object') return fn;
-  return Object.assign(Object.create(Object.getPrototypeOf(fn) as object) as object, fn) as F;
+  return deepCopy(fn, new Map());
+}
+
+function deepCopy<V>(value: V, seen: Map<unknown, unknown>): V {
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return seen.get(value) as V;
+  if (ArrayBuffer.isView(value)) {
+    const copy = (value as unknown as { slice(): unknown }).slice() as V;
+    seen.set(value, copy);
+    return copy;
+  }
+  if (value instanceof Date) return new Date(value.getTime()) as V;
+  if (value instanceof RegExp) return value;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    for (const v of value) copy.push(deepCopy(v, seen));
+    return copy as V;
+  }
+  if (value instanceof Map) {
+    const copy = new Map();
+    seen.set(value, copy);
+    for (const [k, v] of value) copy.set(k, deepCopy(v, seen));
+    return copy as V;
+  }
+  if (value instanceof Set) {
+    const copy = new Set();
+    seen.set(value, copy);
+    for (const v of value) copy.add(deepCopy(v, seen));
+    return copy as V;
+  }
+  const copy = Object.create(Object.getPrototypeOf(value) as object) as Record<PropertyKey, unknown>;
+  seen.set(value, copy);
+  for (const key of Reflect.ownKeys(value)) {
+    const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+    if ('value' in descriptor) descriptor.value = deepCopy(descriptor.value, seen);
+    Object.defineProperty(copy, key, descriptor);
+  }
+  return copy as V;
 }

@@ -81,13 +81,15 @@ export class TimestampsWatermarksOperator implements StreamOperator {
       let max = generator.maxTimestamp;
       for (let i = 0; i < n; i++) if (timestamps[i]! > max) max = timestamps[i]!;
       generator.maxTimestamp = max;
+      this.output.emitBatch({ values, timestamps });
     } else {
+      // A watermark emitted in onEvent must follow its record (emitWatermark flushes what was collected).
       for (let i = 0; i < n; i++) {
         const t = timestamps[i]!;
+        this.output.collect(values[i], t);
         if (t === t) generator.onEvent(values[i], t, this.watermarkOutput);
       }
     }
-    this.output.emitBatch({ values, timestamps });
     this.generator.onPeriodicEmit(this.watermarkOutput);
     const idleTimeout = this.params.strategy.idleTimeoutMs;
     if (idleTimeout !== undefined) this.ctx.scheduleProcessingTime(this.lastActivity + idleTimeout);

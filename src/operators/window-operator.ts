@@ -1,4 +1,4 @@
-import type { AggregateFunction, Collector, ProcessWindowFunctionContext } from '../api/functions.ts';
+import { copyFunction, type AggregateFunction, type Collector, type ProcessWindowFunctionContext } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import type { RecordBatch } from '../runtime/stream-element.ts';
 import type { Key } from '../state/key-groups.ts';
@@ -118,6 +118,7 @@ export class WindowOperator implements StreamOperator {
   private readonly triggerContext: OnMergeContext;
   private mergedEntries: TriggerEntry[] = [];
   private readonly windowFunction: WindowFunctionInstance;
+  private readonly contents: WindowContentsSpec;
 
   constructor(
     private readonly params: WindowParams,
@@ -127,6 +128,9 @@ export class WindowOperator implements StreamOperator {
     this.assigner = params.assigner;
     this.trigger = params.trigger;
     this.windowFunction = params.createWindowFunction();
+    // Each subtask gets its own copy of the user's reduce/aggregate function object.
+    const spec = params.contents;
+    this.contents = spec.kind === 'aggregate' ? { kind: 'aggregate', fn: copyFunction(spec.fn) } : spec;
     this.isEventTime = params.assigner.isEventTime();
     this.merging = params.assigner.isMerging();
     if (this.merging && !this.trigger.canMerge()) {
@@ -230,7 +234,7 @@ export class WindowOperator implements StreamOperator {
   private addToContents(key: WindowKey, window: Window, value: unknown): void {
     const contents = this.currentEntries.contents;
     const entry = contents.get(key);
-    const spec = this.params.contents;
+    const spec = this.contents;
     if (entry === undefined) {
       const acc = spec.kind === 'reduce' ? value : spec.kind === 'aggregate' ? spec.fn.add(value, spec.fn.createAccumulator()) : [value];
       contents.set(key, { window, acc });
@@ -308,7 +312,7 @@ export class WindowOperator implements StreamOperator {
     this.mergedEntries = [];
     this.currentTrigger = resultTrigger;
     // Contents of the merged state windows fold into the surviving state window.
-    const spec = this.params.contents;
+    const spec = this.contents;
     const targetKey = assigner.windowKey(stateWindow);
     for (const w of mergedStateWindows) {
       const k = assigner.windowKey(w);
@@ -408,7 +412,7 @@ export class WindowOperator implements StreamOperator {
   private emitContents(window: Window, stateKey: WindowKey): void {
     const entry = this.currentEntries.contents.get(stateKey);
     if (entry === undefined) return;
-    const spec = this.params.contents;
+    const spec = this.contents;
     const elements = spec.kind === 'reduce' ? [entry.acc] : spec.kind === 'aggregate' ? [spec.fn.getResult(entry.acc)] : (entry.acc as unknown[]);
     this.firingWindow = window;
     this.outputTimestamp = window.maxTimestamp();
@@ -488,7 +492,7 @@ export class WindowOperator implements StreamOperator {
   windowsOf(key: Key, keyGroup: number): Array<{ window: Window; partial: unknown }> {
     const kw = this.groups[keyGroup - this.ctx.keyGroupRange.start]?.get(key);
     if (kw === undefined) return [];
-    const spec = this.params.contents;
+    const spec = this.contents;
     return [...kw.contents.values()].map(({ window, acc }) => ({
       window,
       partial: spec.kind === 'aggregate' ? spec.fn.getResult(acc) : spec.kind === 'list' ? [...(acc as unknown[])] : acc,
@@ -504,8 +508,8 @@ export class WindowOperator implements StreamOperator {
         contents: [...kw.contents.values()].map(({ window, acc }) => [windowToJson(window), structuredClone(acc)]),
         triggers: [...kw.triggers.values()].map((e) => ({
           window: windowToJson(e.window),
-          event: [...(e.eventTimers.timers ?? [])],
-          processing: [...(e.processingTimers.timers ?? [])],
+          event: [...(e.eventTimers.timers?.keys() ?? [])],
+          processing: [...(e.processingTimers.timers?.keys() ?? [])],
           state: [...(e.state ?? [])].map(([n, v]) => [n, structuredClone(v)]),
         })),
         merged: kw.merged ? [...kw.merged.values()].map(({ window, stateWindow }) => [windowToJson(window), windowToJson(stateWindow)]) : null,

@@ -51,7 +51,6 @@ function newJobId(): string {
 export class JobClient {
   readonly jobId = newJobId();
   private state: JobStatus = 'running';
-  private readonly abort = new AbortController();
   private executor: JobExecutor;
   private restarts = 0;
   private readonly coordinator: CheckpointCoordinator | undefined;
@@ -62,6 +61,8 @@ export class JobClient {
     private readonly config: JobConfig,
     private readonly options: JobStartOptions,
     first: JobExecutor,
+    /** Aborted by cancel(): stops the run loop and tells waiting source readers to give up. */
+    private readonly abort: AbortController,
   ) {
     this.executor = first;
     this.coordinator = first.checkpoints?.coordinator;
@@ -79,8 +80,9 @@ export class JobClient {
     }
     const restore = options.restoreFrom ? restorePlanOf(options.restoreFrom) : undefined;
     const executor = JobClient.makeExecutor(graph, config, options, coordinator);
-    await executor.deploy(new AbortController().signal, restore);
-    return new JobClient(graph, config, options, executor);
+    const abort = new AbortController();
+    await executor.deploy(abort.signal, restore);
+    return new JobClient(graph, config, options, executor, abort);
   }
 
   private static makeExecutor(graph: StreamGraph, config: JobConfig, options: JobStartOptions, coordinator: CheckpointCoordinator | undefined): JobExecutor {

@@ -78,6 +78,11 @@ export class JobExecutor {
   async deploy(signal: AbortSignal, restore?: RestorePlan): Promise<void> {
     const graph = this.graph;
     const parallelismOf = (node: StreamNode) => (node.nonParallel ? 1 : (node.parallelism ?? this.config.parallelism));
+    for (const node of graph.nodes) {
+      if (parallelismOf(node) > this.config.maxParallelism) {
+        throw new RangeError(`Parallelism of '${node.name}' (${parallelismOf(node)}) cannot exceed maxParallelism (${this.config.maxParallelism}), the number of key groups`);
+      }
+    }
     const receivers = new Map<number, ChannelReceiver[]>();
     // channelBase[edgeIndex] = first channel index of that edge at its target.
     const channelBase = new Map<StreamEdge, number>();
@@ -171,7 +176,8 @@ export class JobExecutor {
           } catch (error) {
             throw OperatorFailure.wrap(taskName, error);
           }
-          const task: OperatorTask = new OperatorTask(taskName, operatorId, s, operator, output, channelInputs.get(id)!);
+          const sortInput = this.config.runtimeMode === 'batch' && keyedOperatorKinds.has(node.kind);
+          const task: OperatorTask = new OperatorTask(taskName, operatorId, s, operator, output, channelInputs.get(id)!, sortInput);
           task.snapshotListener = this.checkpoints?.coordinator;
           tasks.push(task);
         }
@@ -247,6 +253,7 @@ export class JobExecutor {
     const clock = this.config.clock;
     const live = new Set(this.sourceTasks);
     let steps = 0;
+    let nextPeriodicCheck = clock.now() + this.config.autoWatermarkIntervalMs;
     while (live.size > 0) {
       if (signal.aborted) throw new JobCanceledError(this.config.name);
       if (this.failure !== undefined) throw this.failure;
@@ -255,6 +262,11 @@ export class JobExecutor {
         return 'stopped';
       }
       this.fireProcessingTimers();
+      if (clock.now() >= nextPeriodicCheck) {
+        // Flink asks every split's generator periodically, so a quiet split turns idle even while others produce.
+        nextPeriodicCheck = clock.now() + this.config.autoWatermarkIntervalMs;
+        for (const source of live) source.onPeriodicCheck();
+      }
       let progressed = false;
       const waits: Promise<void>[] = [];
       for (const source of [...live]) {
@@ -273,7 +285,10 @@ export class JobExecutor {
         sleeping.abort();
         signal.removeEventListener('abort', onAbort);
         this.fireProcessingTimers();
-        for (const source of live) source.onPeriodicCheck();
+        if (clock.now() >= nextPeriodicCheck) {
+          nextPeriodicCheck = clock.now() + this.config.autoWatermarkIntervalMs;
+          for (const source of live) source.onPeriodicCheck();
+        }
       }
       if (++steps % 32 === 0) await yieldToEventLoop();
     }

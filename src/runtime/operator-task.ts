@@ -1,7 +1,7 @@
 import type { OperatorSnapshot, StreamOperator } from '../operators/stream-operator.ts';
 import type { ChannelReceiver } from './channel-writer.ts';
 import { OperatorFailure } from './operator-failure.ts';
-import type { StreamElement } from './stream-element.ts';
+import type { RecordBatch, StreamElement } from './stream-element.ts';
 import type { TaskOutput } from './task-output.ts';
 import { WatermarkCombiner } from './watermark-combiner.ts';
 
@@ -29,6 +29,8 @@ export class OperatorTask implements ChannelReceiver {
   private readonly endedChannels: boolean[];
   private readonly held: Array<Array<StreamElement<unknown>>>;
   snapshotListener: SnapshotListener | undefined;
+  /** Batch mode, keyed operator: the whole input, replayed in timestamp order at end of input. */
+  private readonly sorted: Array<{ value: unknown; timestamp: number; key: string | number; keyGroup: number; input: number; seq: number }> | undefined;
 
   constructor(
     readonly name: string,
@@ -38,8 +40,15 @@ export class OperatorTask implements ChannelReceiver {
     readonly output: TaskOutput,
     /** Input index (0 or 1) of each channel. */
     private readonly channelInputs: number[],
+    /**
+     * Batch execution of a keyed operator: hold all input, then replay it in timestamp order with
+     * the perfect watermark, so every key sees its records and timers exactly as a perfect streaming
+     * run would, whatever the parallelism upstream.
+     */
+    sortInput = false,
   ) {
     const n = channelInputs.length;
+    this.sorted = sortInput ? [] : undefined;
     this.combiner = new WatermarkCombiner(n);
     this.barrierSeen = new Array<boolean>(n).fill(false);
     this.endedChannels = new Array<boolean>(n).fill(false);
@@ -63,11 +72,13 @@ export class OperatorTask implements ChannelReceiver {
       switch (element.kind) {
         case 'records':
           this.recordsIn += element.batch.values.length;
+          if (this.sorted) return this.hold(element.batch, this.channelInputs[channel]!);
           if (this.combiner.isIdle(channel)) this.markActive(channel);
           this.operator.processBatch(element.batch, this.channelInputs[channel]!);
           this.output.flush();
           return;
         case 'watermark':
+          if (this.sorted) return; // the replay makes its own watermarks
           this.advanceTo(this.combiner.update(channel, element.time));
           return this.reportIdleness();
         case 'idle':
@@ -79,6 +90,14 @@ export class OperatorTask implements ChannelReceiver {
           return this.onBarrier(channel, element.checkpointId);
         case 'end':
           this.endedChannels[channel] = true;
+          if (this.sorted) {
+            this.combiner.markEnded(channel);
+            if (this.combiner.allEnded()) {
+              this.replaySorted();
+              this.finish();
+            }
+            return;
+          }
           this.advanceTo(this.combiner.markEnded(channel));
           if (this.aligning !== undefined) this.completeAlignmentIfReady();
           if (this.combiner.allEnded()) this.finish();
@@ -87,6 +106,41 @@ export class OperatorTask implements ChannelReceiver {
     } catch (error) {
       throw OperatorFailure.wrap(this.name, error);
     }
+  }
+
+  private hold(batch: RecordBatch<unknown>, input: number): void {
+    const sorted = this.sorted!;
+    const { values, timestamps, keys, keyGroups } = batch;
+    for (let i = 0; i < values.length; i++) {
+      sorted.push({ value: values[i], timestamp: timestamps[i]!, key: keys![i]!, keyGroup: keyGroups![i]!, input, seq: sorted.length });
+    }
+  }
+
+  private replaySorted(): void {
+    const sorted = this.sorted!;
+    const order = (t: number) => (t === t ? t : -Infinity); // records without a timestamp first
+    sorted.sort((a, b) => order(a.timestamp) - order(b.timestamp) || a.seq - b.seq);
+    let watermark = -Infinity;
+    for (let i = 0; i < sorted.length; ) {
+      const t = sorted[i]!.timestamp;
+      if (t === t && t - 1 > watermark) {
+        watermark = t - 1;
+        this.advanceTo(watermark);
+      }
+      // Records of equal timestamp and input go as one batch.
+      let j = i;
+      const input = sorted[i]!.input;
+      while (j < sorted.length && Object.is(sorted[j]!.timestamp, t) && sorted[j]!.input === input) j++;
+      const slice = sorted.slice(i, j);
+      this.operator.processBatch(
+        { values: slice.map((e) => e.value), timestamps: slice.map((e) => e.timestamp), keys: slice.map((e) => e.key), keyGroups: slice.map((e) => e.keyGroup) },
+        input,
+      );
+      this.output.flush();
+      i = j;
+    }
+    sorted.length = 0;
+    this.advanceTo(Infinity);
   }
 
   private onBarrier(channel: number, checkpointId: number): void {

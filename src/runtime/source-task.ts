@@ -1,6 +1,6 @@
 import type { SourceReader, SourceSplit } from '../connectors/source.ts';
 import type { Clock } from '../time/clock.ts';
-import { assignTimestamp, type WatermarkGenerator, type WatermarkOutput, type WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { assignTimestamp, BoundedOutOfOrdernessGenerator, type WatermarkGenerator, type WatermarkOutput, type WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { OperatorFailure } from './operator-failure.ts';
 import type { TaskOutput } from './task-output.ts';
 import { TimestampOrderBuffer } from './timestamp-order-buffer.ts';
@@ -165,12 +165,22 @@ export class SourceTask {
       return;
     }
     const generator = s.generator;
-    for (let r = 0; r < n; r++) {
-      const t = timestamps[r]!;
-      if (t === t) generator.onEvent(values[r], t, s.output);
-    }
     this.recordsOut += n;
-    this.output.emitBatch({ values, timestamps });
+    if (generator instanceof BoundedOutOfOrdernessGenerator) {
+      // Never emits from onEvent: track the maximum inline and pass the batch on whole.
+      let max = generator.maxTimestamp;
+      for (let r = 0; r < n; r++) if (timestamps[r]! > max) max = timestamps[r]!;
+      generator.maxTimestamp = max;
+      this.output.emitBatch({ values, timestamps });
+    } else {
+      // A generator may emit a watermark in onEvent: it must follow that record, so records go one by one.
+      for (let r = 0; r < n; r++) {
+        const t = timestamps[r]!;
+        this.output.collect(values[r], t);
+        if (t === t) generator.onEvent(values[r], t, s.output);
+      }
+      this.output.flush();
+    }
     generator.onPeriodicEmit(s.output);
   }
 

@@ -36,7 +36,8 @@ function finalize(h: number, length: number): number {
 /** Murmur3-32 of a key: stable across runs, platforms and threads. */
 export function hashKey(key: Key): number {
   if (typeof key === 'number') {
-    if ((key | 0) === key && !Object.is(key, -0)) return finalize(mix(0, key), 4);
+    // -0 passes `(key | 0) === key` and hashes as 0: Maps treat -0 and 0 as one key, so must we.
+    if ((key | 0) === key) return finalize(mix(0, key), 4);
     float64[0] = key;
     return finalize(mix(mix(0, float64Words[0]!), float64Words[1]!), 8);
   }
@@ -67,7 +68,7 @@ export function keyGroupRangeFor(index: number, parallelism: number, maxParallel
 /** Validates a key selector's result: only strings and finite numbers are keys. */
 export function checkKey(key: unknown, record: unknown, where: string): Key {
   if (typeof key === 'string') return key;
-  if (typeof key === 'number' && Number.isFinite(key)) return key;
+  if (typeof key === 'number' && Number.isFinite(key)) return key === 0 ? 0 : key; // -0 is the key 0
   throw new TypeError(
     `${where}: key selector returned ${describeValue(key)} for record ${describeValue(record)}; ` +
       'a key must be a string or a finite number',

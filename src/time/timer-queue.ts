@@ -8,7 +8,8 @@ export interface TimerScope<N = unknown> {
   readonly key: Key;
   readonly keyGroup: number;
   readonly namespace: N;
-  timers: Set<number> | null;
+  /** Registered timers: time -> registration sequence number (an older heap entry for the same time is stale). */
+  timers: Map<number, number> | null;
 }
 
 interface Entry<N> {
@@ -19,18 +20,23 @@ interface Entry<N> {
 
 /**
  * A min-heap of timers ordered by (time, registration order), so equal-time timers fire in the order
- * they were registered and runs are deterministic. Deletion is lazy: a popped entry whose time is no
- * longer in its scope's set is skipped.
+ * they were registered and runs are deterministic. Deletion is lazy: a popped entry that is no longer its
+ * scope's registration for that time (deleted, or deleted and registered again) is skipped.
  */
 export class TimerQueue<N = unknown> {
   private heap: Array<Entry<N>> = [];
   private seq = 0;
 
   register(scope: TimerScope<N>, time: number): void {
-    if (scope.timers === null) scope.timers = new Set();
+    if (scope.timers === null) scope.timers = new Map();
     else if (scope.timers.has(time)) return;
-    scope.timers.add(time);
-    this.push({ time, seq: this.seq++, scope });
+    const seq = this.seq++;
+    scope.timers.set(time, seq);
+    this.push({ time, seq, scope });
+  }
+
+  private isLive(e: Entry<N>): boolean {
+    return e.scope.timers?.get(e.time) === e.seq;
   }
 
   delete(scope: TimerScope<N>, time: number): void {
@@ -41,13 +47,13 @@ export class TimerQueue<N = unknown> {
   pollDue(upTo: number): { time: number; scope: TimerScope<N> } | undefined {
     while (this.heap.length > 0) {
       const top = this.heap[0]!;
-      if (!top.scope.timers?.has(top.time)) {
+      if (!this.isLive(top)) {
         this.pop();
         continue;
       }
       if (top.time > upTo) return undefined;
       this.pop();
-      top.scope.timers.delete(top.time);
+      top.scope.timers!.delete(top.time);
       return top;
     }
     return undefined;
@@ -57,7 +63,7 @@ export class TimerQueue<N = unknown> {
   peekTime(): number | undefined {
     while (this.heap.length > 0) {
       const top = this.heap[0]!;
-      if (top.scope.timers?.has(top.time)) return top.time;
+      if (this.isLive(top)) return top.time;
       this.pop();
     }
     return undefined;
@@ -65,7 +71,7 @@ export class TimerQueue<N = unknown> {
 
   /** Every live timer, for snapshots. */
   *live(): Iterable<{ time: number; scope: TimerScope<N> }> {
-    for (const e of this.heap) if (e.scope.timers?.has(e.time)) yield e;
+    for (const e of this.heap) if (this.isLive(e)) yield e;
   }
 
   get size(): number {

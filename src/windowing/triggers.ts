@@ -213,7 +213,9 @@ export class ContinuousEventTimeTrigger extends Trigger<unknown, Window> {
     const fireTime = ctx.getReducingState(this.fireTimestamp);
     if (fireTime.get() === time) {
       fireTime.clear();
-      this.registerNextFireTimestamp(time, window, ctx, fireTime);
+      // At the end of input (watermark +Infinity) every later interval would be due at once; the
+      // window's own end timer gives the last firing instead.
+      if (ctx.getCurrentWatermark() !== Infinity) this.registerNextFireTimestamp(time, window, ctx, fireTime);
       return TriggerResult.FIRE;
     }
     return TriggerResult.CONTINUE;
