@@ -1,3 +1,4 @@
+import { runCheckpointBench } from './checkpoint-bench.ts';
 import { runWindowTsBench } from './window-ts-bench.ts';
 
 /**
@@ -12,6 +13,15 @@ const benches: Record<string, () => Promise<void>> = {
     console.log(`  hand-written Map loop   ${fmt(r.handWrittenEventsPerSec)}`);
     console.log(`  Freshet TypeScript path ${fmt(r.freshetTsEventsPerSec)}`);
     console.log(`  ratio (Freshet time / hand-written time): ${r.ratio.toFixed(2)}x (target <= 2x)`);
+  },
+  async checkpoints() {
+    const r = await runCheckpointBench();
+    console.log(`checkpoints: tumbling window job, 1M live keys, ${r.events.toLocaleString('en')} events (median of 3 interleaved rounds)`);
+    console.log(`  checkpoints off          ${fmt(r.offEventsPerSec)}`);
+    console.log(`  checkpoints every 1 s    ${fmt(r.onEventsPerSec)}  (${r.checkpointsPerRun} checkpoints per run)`);
+    console.log(`  ratio on/off: ${r.ratio.toFixed(2)} (target >= 0.9)`);
+    console.log(`  1M live window accumulators: synchronous part ${r.syncMs.toFixed(1)} ms (target < 20 ms), checkpoint ${(r.sizeBytes / 1e6).toFixed(1)} MB, barrier to durable ${r.durationMs.toFixed(0)} ms`);
+    console.log(`  restore: decode ${r.decodeMs.toFixed(0)} ms, deploy with state ${r.restoreMs.toFixed(0)} ms`);
   },
 };
 

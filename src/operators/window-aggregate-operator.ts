@@ -9,9 +9,9 @@ import { TimeWindow, type Window } from '../windowing/window.ts';
 import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
 import type { WindowFunctionInstance, WindowParams } from './window-operator.ts';
 
-/** Per key group: [key, windows as [start, fired (0/1), ...accumulator]]. */
+/** Checkpointed: every live window with its keys, their key groups and accumulators (`width` slots per key). */
 export interface WindowAggregateState {
-  groups: Record<number, Array<[Key, number[][]]>>;
+  buckets: Array<{ start: number; fired: boolean; keys: Key[]; keyGroups: Int32Array; acc: Float64Array }>;
 }
 
 /**
@@ -236,44 +236,47 @@ export class WindowAggregateOperator implements StreamOperator {
     return this.live.reduce((n, b) => n + b.keys.length, 0);
   }
 
+  /**
+   * The synchronous part of a checkpoint: a flat copy of each live window (keys, key groups and the
+   * accumulator columns), no per-key objects. Grouping by key group happens on restore.
+   */
   snapshotState(): OperatorSnapshot {
-    const perKey = new Map<Key, { group: number; windows: number[][] }>();
     const width = this.width;
-    for (const bucket of this.live) {
-      for (let slot = 0; slot < bucket.keys.length; slot++) {
-        const key = bucket.keys[slot]!;
-        let entry = perKey.get(key);
-        if (entry === undefined) perKey.set(key, (entry = { group: bucket.keyGroups[slot]!, windows: [] }));
-        entry.windows.push([bucket.start, bucket.fired ? 1 : 0, ...bucket.acc.subarray(slot * width, (slot + 1) * width)]);
-      }
-    }
-    const state: WindowAggregateState = { groups: {} };
-    for (const [key, { group, windows }] of perKey) (state.groups[group] ??= []).push([key, windows]);
-    return { keyed: state };
+    const buckets: WindowAggregateState['buckets'] = this.live.map((b) => ({
+      start: b.start,
+      fired: b.fired,
+      keys: b.keys.slice(),
+      keyGroups: Int32Array.from(b.keyGroups),
+      acc: b.acc.slice(0, b.keys.length * width),
+    }));
+    return { keyed: { buckets } satisfies WindowAggregateState };
   }
 
+  /** Takes the windows of this subtask's key groups from every snapshot (any parallelism). */
   restoreState(snapshots: OperatorSnapshot[]): void {
     const range = this.ctx.keyGroupRange;
     const width = this.width;
     for (const snapshot of snapshots) {
       const state = snapshot.keyed as WindowAggregateState | undefined;
       if (!state) continue;
-      for (const [group, entries] of Object.entries(state.groups)) {
-        const g = Number(group);
-        if (g < range.start || g > range.end) continue;
-        for (const [key, windows] of entries) {
-          for (const [start, fired, ...acc] of windows) {
-            const bucket = this.bucket(start!, start! + this.size - 1);
-            if (fired === 1 && !bucket.fired) {
+      for (const saved of state.buckets) {
+        let bucket: Bucket | undefined;
+        for (let i = 0; i < saved.keys.length; i++) {
+          const group = saved.keyGroups[i]!;
+          if (group < range.start || group > range.end) continue;
+          if (bucket === undefined) {
+            bucket = this.bucket(saved.start, saved.start + this.size - 1);
+            if (saved.fired && !bucket.fired) {
               bucket.fired = true;
               this.pending.splice(this.pending.indexOf(bucket), 1);
             }
-            const slot = this.addKey(bucket, key, g);
-            bucket.acc.set(acc, slot * width);
           }
+          const slot = this.addKey(bucket, saved.keys[i]!, group);
+          bucket.acc.set(saved.acc.subarray(i * width, (i + 1) * width), slot * width);
         }
       }
     }
+    this.lastBucket = undefined;
   }
 
   async onClose(): Promise<void> {
