@@ -1,3 +1,4 @@
+import type { OutputTag } from '../api/output-tag.ts';
 import type { Clock } from '../time/clock.ts';
 
 /**
@@ -19,8 +20,11 @@ export interface SourceSplit {
 }
 
 export type SourcePoll<T> =
-  /** Records in input order; `timestamps` (NaN for none) when the source knows them. */
-  | { kind: 'records'; values: T[]; timestamps?: number[] }
+  /**
+   * Records in input order; `timestamps` (NaN for none) when the source knows them. `sideOutputs`
+   * go to `getSideOutput(tag)` of the source's stream (e.g. malformed input as dead letters).
+   */
+  | { kind: 'records'; values: T[]; timestamps?: number[]; sideOutputs?: Array<{ tag: OutputTag<unknown>; value: unknown }> }
   /** A watermark the input itself carries (e.g. a recorded timeline). */
   | { kind: 'watermark'; time: number }
   | { kind: 'end' }

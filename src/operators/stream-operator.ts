@@ -27,6 +27,12 @@ export interface OperatorContext {
   readonly clock: Clock;
   /** Asks the runtime to call `onProcessingTime` once the clock reaches `time`. */
   scheduleProcessingTime(time: number): void;
+  /**
+   * Work that finishes later (e.g. a kernel subtask in a worker thread). The job reads no further
+   * input while too much is in flight (backpressure), does not end before it settles, and fails with
+   * its error.
+   */
+  trackAsync(work: Promise<unknown>): void;
 }
 
 /** Persisted state of an operator subtask, grouped by key group where it is keyed. */
@@ -48,11 +54,16 @@ export interface StreamOperator<IN = unknown> {
   onProcessingTime?(time: number): void;
   /** Checkpoint barrier: a cheap synchronous copy of the state (encoding and writing happen later, asynchronously). */
   snapshotState?(checkpointId: number): OperatorSnapshot;
+  /**
+   * For operators whose work completes asynchronously: resolves with the snapshot once everything
+   * before the barrier has been processed and emitted; the barrier goes downstream after that.
+   */
+  snapshotStateAsync?(checkpointId: number): Promise<OperatorSnapshot>;
   /** Gets every subtask's snapshot of this operator; keyed state is filtered to this subtask's key groups. */
   restoreState?(snapshots: OperatorSnapshot[], subtaskIndex: number): void;
   /** The checkpoint is complete and durable (sinks commit what they staged for it). */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
-  /** All inputs ended: emit what is still pending (watermark +Infinity has already been processed). */
-  onEnd?(): void;
+  /** All inputs ended: emit what is still pending (watermark +Infinity has already been processed). A promise delays the end downstream. */
+  onEnd?(): void | Promise<void>;
   onClose?(): void | Promise<void>;
 }

@@ -164,6 +164,7 @@ export class JobExecutor {
             runtimeMode: this.config.runtimeMode,
             clock: this.config.clock,
             scheduleProcessingTime: (time) => this.scheduleProcessingTime(time, task),
+            trackAsync: (work) => this.trackAsync(work, taskName),
           };
           let operator: StreamOperator;
           const snapshots = restore?.operators.get(operatorId)?.filter((x) => x !== undefined);
@@ -179,6 +180,7 @@ export class JobExecutor {
           const sortInput = this.config.runtimeMode === 'batch' && keyedOperatorKinds.has(node.kind);
           const task: OperatorTask = new OperatorTask(taskName, operatorId, s, operator, output, channelInputs.get(id)!, sortInput);
           task.snapshotListener = this.checkpoints?.coordinator;
+          task.trackAsync = (work) => this.trackAsync(work, taskName);
           tasks.push(task);
         }
         vertex.operatorTasks = tasks;
@@ -290,8 +292,10 @@ export class JobExecutor {
           for (const source of live) source.onPeriodicCheck();
         }
       }
+      if (this.inFlight.size > JobExecutor.MAX_IN_FLIGHT) await this.drainAsync(JobExecutor.MAX_IN_FLIGHT / 2);
       if (++steps % 32 === 0) await yieldToEventLoop();
     }
+    await this.drainAsync(0);
     if (signal.aborted) throw new JobCanceledError(this.config.name);
     if (this.failure !== undefined) throw this.failure;
     this.stopped = true;
@@ -300,6 +304,24 @@ export class JobExecutor {
   }
 
   private failure: unknown;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Reads pause while more asynchronous operations than this are in flight. */
+  private static readonly MAX_IN_FLIGHT = 16;
+
+  private trackAsync(work: Promise<unknown>, taskName: string): void {
+    const tracked = work.then(
+      () => {},
+      (error: unknown) => this.fail(OperatorFailure.wrap(taskName, error)),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  /** Waits until at most `limit` asynchronous operations are in flight (0: all settled, including work they started). */
+  private async drainAsync(limit: number): Promise<void> {
+    while (this.inFlight.size > limit) await Promise.race(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+  }
 
   /** Fails the job from outside the run loop (e.g. a sink commit failed); the loop throws it at its next step. */
   fail(error: unknown): void {

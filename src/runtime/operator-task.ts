@@ -155,8 +155,11 @@ export class OperatorTask implements ChannelReceiver {
   private completeAlignmentIfReady(): void {
     for (let c = 0; c < this.barrierSeen.length; c++) if (!this.barrierSeen[c] && !this.endedChannels[c]) return;
     const checkpointId = this.aligning!;
-    this.snapshot(checkpointId);
-    this.output.emitControl({ kind: 'barrier', checkpointId });
+    if (this.operator.snapshotStateAsync) this.snapshotAsync(checkpointId, true);
+    else {
+      this.snapshot(checkpointId);
+      this.output.emitControl({ kind: 'barrier', checkpointId });
+    }
     this.aligning = undefined;
     this.barrierSeen.fill(false);
     // Replay what aligned channels sent after their barrier, in channel order; a later barrier in
@@ -170,10 +173,30 @@ export class OperatorTask implements ChannelReceiver {
 
   /** Snapshots the operator for `checkpointId` (barrier aligned, or injected directly for a task without inputs). */
   snapshot(checkpointId: number): void {
+    if (this.operator.snapshotStateAsync) return this.snapshotAsync(checkpointId, false);
     const started = performance.now();
     const snapshot = this.operator.snapshotState?.(checkpointId);
     this.snapshotListener?.addSyncTime(performance.now() - started);
     this.snapshotListener?.acknowledgeOperator(checkpointId, this, snapshot);
+  }
+
+  /** Set by the executor: where asynchronous work of this task is tracked. */
+  trackAsync: (work: Promise<unknown>) => void = (work) => void work;
+
+  /** The snapshot (and then the barrier, when `forward`) follows the operator's outputs for input before the barrier. */
+  private snapshotAsync(checkpointId: number, forward: boolean): void {
+    const started = performance.now();
+    const work = this.operator.snapshotStateAsync!(checkpointId).then(
+      (snapshot) => {
+        this.snapshotListener?.addSyncTime(performance.now() - started);
+        this.snapshotListener?.acknowledgeOperator(checkpointId, this, snapshot);
+        if (forward) this.output.emitControl({ kind: 'barrier', checkpointId });
+      },
+      (error: unknown) => {
+        throw OperatorFailure.wrap(this.name, error);
+      },
+    );
+    this.trackAsync(work);
   }
 
   onProcessingTime(time: number): void {
@@ -207,7 +230,22 @@ export class OperatorTask implements ChannelReceiver {
 
   private finish(): void {
     this.ended = true;
-    this.operator.onEnd?.();
+    const ending = this.operator.onEnd?.();
+    if (ending instanceof Promise) {
+      // Asynchronous operators emit their last results when their work settles; the end follows them.
+      this.trackAsync(
+        ending.then(
+          () => {
+            this.output.flush();
+            this.output.emitControl({ kind: 'end' });
+          },
+          (error: unknown) => {
+            throw OperatorFailure.wrap(this.name, error);
+          },
+        ),
+      );
+      return;
+    }
     this.output.flush();
     this.output.emitControl({ kind: 'end' });
   }

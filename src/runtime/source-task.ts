@@ -106,6 +106,7 @@ export class SourceTask {
         const polled = await s.reader.poll(this.batchSize);
         switch (polled.kind) {
           case 'records':
+            for (const side of polled.sideOutputs ?? []) this.output.collectSide(side.tag, side.value, NaN);
             this.emitRecords(s, i, polled.values, polled.timestamps);
             return { kind: 'progress' };
           case 'watermark':

@@ -539,7 +539,11 @@ export class ReferenceWindowAgg implements WindowAggregator {
       const keyId = keyIds[i];
       const t = timestamps[i] + 0; // -0 -> 0
       let placed = false;
-      for (let start = t - windowRemainder(t, offset, slide); start > t - size; start -= slide) {
+      // Windows newest first: start = t − d for d = r, r + slide, ... while d < size, i.e. every
+      // start > t − size as in Flink. d is an exact integer, so the loop is exact and finite
+      // even where starts near ±2^53 round.
+      for (let d = windowRemainder(t, offset, slide); d < size; d += slide) {
+        const start = t - d;
         const end = start + size;
         const maxTimestamp = end - 1;
         if (maxTimestamp + allowedLateness <= this.watermark) continue; // past cleanup: skip this window
