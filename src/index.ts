@@ -6,6 +6,7 @@ export { StreamExecutionEnvironment } from './api/stream-execution-environment.t
 export type { EnvironmentConfig, ExecuteOptions, RuntimeMode } from './api/stream-execution-environment.ts';
 export { DataStream, KeyedStream, DataStreamSink } from './api/data-stream.ts';
 export { WindowedStream } from './api/windowed-stream.ts';
+export { ConnectedStreams } from './api/connected-streams.ts';
 export { OutputTag } from './api/output-tag.ts';
 export { agg, BuiltinAggregate } from './api/agg.ts';
 export type { AggKind, AggSpec, FieldSelector } from './api/agg.ts';

@@ -11,6 +11,8 @@ import type { Collector, KeyedProcessFunction, ProcessFunction } from './functio
 import type { OutputTag } from './output-tag.ts';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.ts';
 import { WindowedStream } from './windowed-stream.ts';
+import { ConnectedStreams } from './connected-streams.ts';
+import type { IntervalJoinFunction } from '../operators/interval-join-operator.ts';
 
 function requireFunction(what: string, fn: unknown): void {
   if (typeof fn !== 'function') throw new TypeError(`${what} needs a function, got ${fn === null ? 'null' : typeof fn}`);
@@ -90,8 +92,8 @@ export class DataStream<T> extends NodeHandle {
     super(env, nodeId);
   }
 
-  /** How records of this stream reach the next operator. */
-  protected partitioning(): Partitioning {
+  /** @internal How records of this stream reach the next operator. */
+  partitioning(): Partitioning {
     return { kind: 'forward' };
   }
 
@@ -145,6 +147,55 @@ export class DataStream<T> extends NodeHandle {
     return new DataStream<T>(this.env, node.id);
   }
 
+  /** @internal A stream reading node `nodeId` of this environment. */
+  streamFor<R>(nodeId: number): DataStream<R> {
+    return new DataStream<R>(this.env, nodeId);
+  }
+
+  connect<U>(other: DataStream<U>): ConnectedStreams<T, U> {
+    if (!(other instanceof DataStream) || other.env !== this.env) throw new TypeError('connect needs a DataStream of the same environment');
+    return new ConnectedStreams<T, U>(this, other);
+  }
+
+  /**
+   * Window join: every pair of elements with equal keys in the same window, `apply(fn)` per pair,
+   * timestamped with the window's maxTimestamp.
+   */
+  join<U>(other: DataStream<U>) {
+    if (!(other instanceof DataStream) || other.env !== this.env) throw new TypeError('join needs a DataStream of the same environment');
+    const left = this as DataStream<T>;
+    return {
+      where: <K extends Key>(k1: (v: T) => K) => ({
+        equalTo: (k2: (u: U) => K) => ({
+          window: <W extends Window>(assigner: WindowAssigner<T | U, W>) => ({
+            apply: <R>(fn: (l: T, r: U) => R): DataStream<R> => {
+              if (typeof k1 !== 'function' || typeof k2 !== 'function' || typeof fn !== 'function') throw new TypeError('join needs key selectors and a join function');
+              type Tagged = { side: 0; value: T } | { side: 1; value: U };
+              const tagged = left
+                .map((value): Tagged => ({ side: 0, value }))
+                .union(other.map((value): Tagged => ({ side: 1, value })));
+              return tagged
+                .keyBy((t) => (t.side === 0 ? k1(t.value) : k2(t.value)))
+                .window(assigner as unknown as WindowAssigner<Tagged, W>)
+                .process<R>({
+                  process(_key, _ctx, elements, out) {
+                    const ls: T[] = [];
+                    const rs: U[] = [];
+                    for (const e of elements) {
+                      if (e.side === 0) ls.push(e.value);
+                      else rs.push(e.value);
+                    }
+                    for (const l of ls) for (const r of rs) out.collect(fn(l, r));
+                  },
+                })
+                .name('Window Join');
+            },
+          }),
+        }),
+      }),
+    };
+  }
+
   getSideOutput<S>(tag: OutputTag<S>): DataStream<S> {
     if (tag === null || typeof tag !== 'object' || typeof tag.id !== 'string') throw new TypeError('getSideOutput needs an OutputTag');
     return new DataStream<S>(this.env, this.nodeId, tag.id);
@@ -192,7 +243,7 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     super(env, nodeId, sideOutput);
   }
 
-  protected override partitioning(): Partitioning {
+  override partitioning(): Partitioning {
     return { kind: 'hash', keySelector: this.keySelector };
   }
 
@@ -211,6 +262,32 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   reduce(fn: (a: T, b: T) => T): DataStream<T> {
     requireFunction('reduce', fn);
     return this.then('rollingReduce', { fn: fn as (a: unknown, b: unknown) => unknown }, 'Reduce');
+  }
+
+  /**
+   * Interval join: pairs (left, right) of equal keys with `left.ts + lower <= right.ts <= left.ts + upper`,
+   * timestamped with the larger timestamp.
+   */
+  intervalJoin<U>(other: KeyedStream<U, K>) {
+    if (!(other instanceof KeyedStream) || other.env !== this.env) throw new TypeError('intervalJoin needs a KeyedStream of the same environment');
+    return {
+      between: (lowerMs: number, upperMs: number) => {
+        for (const [name, v] of [['lower', lowerMs], ['upper', upperMs]] as const) {
+          if (!Number.isInteger(v)) throw new RangeError(`intervalJoin ${name} bound must be an integer number of milliseconds, got ${String(v)}`);
+        }
+        if (lowerMs > upperMs) throw new RangeError(`intervalJoin needs lower <= upper, got lower ${lowerMs}, upper ${upperMs}`);
+        return {
+          process: <R>(fn: (left: T, right: U, ctx: { leftTimestamp: number; rightTimestamp: number }, out: Collector<R>) => void): DataStream<R> => {
+            requireFunction('intervalJoin(...).process', fn);
+            const graph = this.env.streamGraph;
+            const node = graph.addOperator('intervalJoin', { lowerMs, upperMs, fn: fn as IntervalJoinFunction }, 'Interval Join');
+            graph.connect(this.nodeId, node.id, this.partitioning(), 0, this.sideOutput);
+            graph.connect(other.nodeId, node.id, other.partitioning(), 1, other.sideOutput);
+            return new DataStream<R>(this.env, node.id);
+          },
+        };
+      },
+    };
   }
 
   /** @internal */

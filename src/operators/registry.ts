@@ -1,5 +1,7 @@
 import { FilterOperator, type FilterParams } from './filter-operator.ts';
 import { FlatMapOperator, type FlatMapParams } from './flat-map-operator.ts';
+import { IntervalJoinOperator, type IntervalJoinParams } from './interval-join-operator.ts';
+import { KeyedCoProcessOperator, type KeyedCoProcessParams } from './keyed-co-process-operator.ts';
 import { KeyedProcessOperator, type KeyedProcessParams } from './keyed-process-operator.ts';
 import { MapOperator, type MapParams } from './map-operator.ts';
 import { ProcessOperator, type ProcessParams } from './process-operator.ts';
@@ -23,6 +25,8 @@ export interface OperatorParams {
   window: WindowParams;
   sink: SinkParams;
   union: Record<string, never>;
+  keyedCoProcess: KeyedCoProcessParams;
+  intervalJoin: IntervalJoinParams;
   /** Physical only: chosen by the planner for eligible `window` nodes. */
   windowAggregate: WindowParams;
 }
@@ -42,11 +46,13 @@ export const operatorRegistry: { [K in OperatorKind]: Factory<K> } = {
   window: (p, ctx, out) => new WindowOperator(p, ctx, out),
   sink: (p, ctx) => new SinkOperator(p, ctx),
   union: (_p, _ctx, out) => new UnionOperator(out),
+  keyedCoProcess: (p, ctx, out) => new KeyedCoProcessOperator(p, ctx, out),
+  intervalJoin: (p, ctx, out) => new IntervalJoinOperator(p, ctx, out),
   windowAggregate: (p, ctx, out) => new WindowAggregateOperator(p, ctx, out),
 };
 
 /** Operators that keep keyed state and so need a key-by edge in front of them. */
-export const keyedOperatorKinds: ReadonlySet<OperatorKind> = new Set<OperatorKind>(['keyedProcess', 'rollingReduce', 'window', 'windowAggregate']);
+export const keyedOperatorKinds: ReadonlySet<OperatorKind> = new Set<OperatorKind>(['keyedProcess', 'rollingReduce', 'window', 'windowAggregate', 'keyedCoProcess', 'intervalJoin']);
 
 export function createOperator<K extends OperatorKind>(kind: K, params: OperatorParams[K], ctx: OperatorContext, output: Output<unknown>): StreamOperator {
   const factory = operatorRegistry[kind] as Factory<K>;

@@ -4,7 +4,7 @@
  * dictionary, the accumulator layout and the snapshot format. The kernel must give exactly the
  * results of this file; the differential tests hold it to that.
  *
- * Semantics are Flink's WindowOperator with EventTimeTrigger (see docs/API.md, "Time and semantics"):
+ * Semantics are Flink's WindowOperator with EventTimeTrigger (API.md, "Time and semantics"):
  * - Window start for t: t − mod(t − offset, slide) with a non-negative modulo; sliding windows are
  *   every start s > t − size stepping back by slide; a window is [start, start + size) and its
  *   maxTimestamp is end − 1.
@@ -16,7 +16,14 @@
  *   watermark reaches it. State is removed when watermark >= maxTimestamp + allowedLateness.
  * - Numbers: count is a double; sum starts at 0 and adds in element order; min/max follow
  *   Math.min/Math.max (a NaN input makes them NaN, −0 < +0); avg = sum / count. Timestamps must be
- *   integers with |t| <= 2^53; a −0 timestamp counts as 0.
+ *   integers with |t| <= 2^53; a −0 timestamp counts as 0. The starts of t's windows are t − d for
+ *   the exact integers d = mod(t − offset, slide) + k·slide < size; everything after that is plain
+ *   double arithmetic, exact while window bounds stay within ±2^53 and rounded alike by both
+ *   implementations beyond.
+ * - Snapshots hold each window's accumulators and whether its timer is still pending. Restoring
+ *   into a fresh aggregator takes the snapshot's watermark; restoring into one that already has
+ *   state (merging key-group ranges) takes the lower of the two watermarks, and the per-window
+ *   pending flags keep windows that already fired from firing again.
  *
  * Usage:
  * ```ts

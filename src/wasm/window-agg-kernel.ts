@@ -44,9 +44,9 @@ export class WindowAggKernel implements WindowAggregator {
   private readonly fired: ResultsCollector;
   private readonly late = new IndexCollector();
   /**
-   * Ids the kernel reported as having no window, newest generation first. An id is recycled only
+   * Ids the kernel reported as having no window left, in two generations. An id is recycled only
    * after it stayed idle for a whole generation, so keys that pause between windows keep their id
-   * instead of being dropped and re-added every window.
+   * instead of being dropped and re-added to the dictionary every window.
    */
   private idleIds = new IdList();
   private idleIdsOlder = new IdList();

@@ -6,12 +6,16 @@ import {
   StreamExecutionEnvironment,
   type Collector,
   type Context,
+  type KeyedProcessFunction,
   type ProcessFunction,
   type RuntimeContext,
 } from '../../../src/index.ts';
 import { multiset, RecordingSink, recordsOf, rejectionOf } from '../../support/runtime-harness.ts';
 
 const env = (config = {}) => StreamExecutionEnvironment.create({ kernels: 'js', ...config });
+
+/** A KeyedProcessFunction from a processElement arrow (typed, since KeyedStream.process is overloaded). */
+const keyedFn = <K, I, O>(processElement: KeyedProcessFunction<K, I, O>['processElement']): KeyedProcessFunction<K, I, O> => ({ processElement });
 
 const stamped = <T>(xs: Array<[T, number]>) => xs.map(([value, timestamp]) => ({ value, timestamp }));
 
@@ -161,7 +165,7 @@ describe('process (ProcessFunction)', () => {
     const main = env({ parallelism: 3 })
       .fromSequence(1, 60)
       .keyBy((v) => v % 5)
-      .process<number>({ processElement: (v, ctx, out) => (ctx.output(tag, `k${ctx.getCurrentKey()}:${v}`), out.collect(v)) });
+      .process(keyedFn<number, number, number>((v, ctx, out) => (ctx.output(tag, `k${ctx.getCurrentKey()}:${v}`), out.collect(v))));
     const side = await main.getSideOutput(tag).executeAndCollect();
     expect(multiset(side)).toEqual(multiset(Array.from({ length: 60 }, (_, i) => `k${(i + 1) % 5}:${i + 1}`)));
   });

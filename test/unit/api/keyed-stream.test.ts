@@ -17,6 +17,9 @@ import {
 import { keyGroupOf, subtaskForKeyGroup } from '../../../src/state/key-groups.ts';
 import { multiset, recordsOf, ScriptedSource, settle, waitUntil, withTimeout } from '../../support/runtime-harness.ts';
 
+/** Types an object literal as a KeyedProcessFunction (KeyedStream.process is overloaded). */
+const keyed = <K, I, O>(fn: KeyedProcessFunction<K, I, O>): KeyedProcessFunction<K, I, O> => fn;
+
 const env = (config = {}) => StreamExecutionEnvironment.create({ kernels: 'js', ...config });
 
 type Ev = { k: string; v: number };
@@ -73,7 +76,7 @@ describe('KeyedStream.reduce (rolling)', () => {
 });
 
 describe('KeyedProcessFunction: event-time timers', () => {
-  const entries = (xs: Array<[string, number] | number>) =>
+  const entries = (xs: Array<[string, number] | number>): Array<{ value: string; timestamp: number } | { watermark: number }> =>
     xs.map((x) => (typeof x === 'number' ? { watermark: x } : { value: x[0], timestamp: x[1] }));
 
   it('fire in timestamp order once the watermark reaches them; output carries the timer timestamp; ctx.timestamp() is the timer time', async () => {
@@ -201,10 +204,12 @@ describe('KeyedProcessFunction: event-time timers', () => {
     const out = await env()
       .fromTimeline(entries([['a', 1]]))
       .keyBy((v) => v)
-      .process<string>({
-        processElement: (_v, ctx) => ctx.timerService().registerEventTimeTimer(1e12),
-        onTimer: (t, _ctx, out) => out.collect(`@${t}`),
-      })
+      .process(
+        keyed<string, string, string>({
+          processElement: (_v, ctx) => ctx.timerService().registerEventTimeTimer(1e12),
+          onTimer: (t, _ctx, out) => out.collect(`@${t}`),
+        }),
+      )
       .executeAndCollect();
     expect(out).toEqual(['@1000000000000']);
   });
@@ -215,10 +220,12 @@ describe('KeyedProcessFunction: event-time timers', () => {
     const main = env()
       .fromTimeline(entries([['a', 1]]))
       .keyBy((v) => v)
-      .process<string>({
-        processElement: (_v, ctx) => ctx.timerService().registerEventTimeTimer(7),
-        onTimer: (t, ctx) => ctx.output(tag, `side@${t}`),
-      });
+      .process(
+        keyed<string, string, string>({
+          processElement: (_v, ctx) => ctx.timerService().registerEventTimeTimer(7),
+          onTimer: (t, ctx) => ctx.output(tag, `side@${t}`),
+        }),
+      );
     expect(recordsOf(await main.getSideOutput(tag).executeAndCollectTimeline())).toEqual([{ value: 'side@7', timestamp: 7 }]);
   });
 });
@@ -269,6 +276,30 @@ describe('KeyedProcessFunction: processing-time timers (ManualClock)', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('a processing-time timer registered in the past fires without the clock moving', async () => {
+    const clock = new ManualClock(5_000);
+    const seen: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const source = new ScriptedSource<string>([[{ records: ['a'] }, { waitFor: gate }]]);
+    const e = env({ clock });
+    e.fromSource(source, WatermarkStrategy.noWatermarks<string>(), 'src')
+      .keyBy((v) => v)
+      .process(
+        keyed<string, string, string>({
+          processElement: (_v, ctx) => ctx.timerService().registerProcessingTimeTimer(1_000),
+          onTimer: (t, _ctx, out) => out.collect(`@${t}`),
+        }),
+      )
+      .sinkTo({ createWriter: () => ({ write: (v: string) => void seen.push(v) }) });
+    const client = await e.executeAsync();
+    await waitUntil(() => seen.length === 1, 'the overdue timer fired');
+    expect(seen).toEqual(['@1000']);
+    expect(clock.now()).toBe(5_000);
+    open();
+    await withTimeout(client.result, 5_000);
+  });
+
   it('timers due at the same clock advance fire in time order', async () => {
     const clock = new ManualClock(0);
     const seen: string[] = [];
@@ -278,10 +309,12 @@ describe('KeyedProcessFunction: processing-time timers (ManualClock)', () => {
     const e = env({ clock, parallelism: 2 });
     e.fromSource(source, WatermarkStrategy.noWatermarks<number>(), 'src')
       .keyBy((v) => v)
-      .process<string>({
-        processElement: (v, ctx) => ctx.timerService().registerProcessingTimeTimer(v),
-        onTimer: (t, _ctx, out) => out.collect(`@${t}`),
-      })
+      .process(
+        keyed<number, number, string>({
+          processElement: (v, ctx) => ctx.timerService().registerProcessingTimeTimer(v),
+          onTimer: (t, _ctx, out) => out.collect(`@${t}`),
+        }),
+      )
       .setParallelism(1)
       .sinkTo({ createWriter: () => ({ write: (v: string) => void seen.push(v) }) })
       .setParallelism(1);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StreamExecutionEnvironment, type ProcessFunction, type RuntimeContext, type SourceReaderContext } from '../../../src/index.ts';
-import { SequenceSource } from '../../../src/connectors/sequence/sequence-source.ts';
+import { StreamExecutionEnvironment, type ProcessFunction, type RuntimeContext, type Source, type SourceReaderContext } from '../../../src/index.ts';
+import { SequenceSource, type SequenceSplit } from '../../../src/connectors/sequence/sequence-source.ts';
 import { ManualClock } from '../../../src/index.ts';
 
 const readerContext = (subtaskIndex = 0, parallelism = 1): SourceReaderContext => ({
@@ -13,7 +13,7 @@ const readerContext = (subtaskIndex = 0, parallelism = 1): SourceReaderContext =
 
 /** Reads a reader to its end, `batch` records per poll. */
 async function drain(source: SequenceSource, split: ReturnType<SequenceSource['createSplits']>[number], batch = 1_000): Promise<number[]> {
-  const reader = source.createReader(split, readerContext());
+  const reader = asSource(source).createReader(split, readerContext());
   const out: number[] = [];
   for (let i = 0; i < 10_000; i++) {
     const polled = await reader.poll(batch);
@@ -26,6 +26,9 @@ async function drain(source: SequenceSource, split: ReturnType<SequenceSource['c
   throw new Error('reader did not end');
 }
 
+/** The SequenceSource through the generic Source interface (as the runtime calls it). */
+const asSource = (s: SequenceSource): Source<number, SequenceSplit, number> => s;
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('fromSequence', () => {
@@ -37,6 +40,13 @@ describe('fromSequence', () => {
   it.each([1, 2, 3, 4])('at parallelism %i emits every number of the range exactly once', async (parallelism) => {
     const out = await StreamExecutionEnvironment.create({ parallelism, sourceBatchSize: 16 }).fromSequence(-10, 200).executeAndCollect();
     expect([...out].sort((a, b) => a - b)).toEqual(range(-10, 200));
+  });
+
+  it('a range shorter than the parallelism still emits each number once (idle subtasks just end)', async () => {
+    for (const parallelism of [2, 4]) {
+      expect(await StreamExecutionEnvironment.create({ parallelism }).fromSequence(5, 5).executeAndCollect()).toEqual([5]);
+      expect((await StreamExecutionEnvironment.create({ parallelism }).fromSequence(7, 8).executeAndCollect()).sort()).toEqual([7, 8]);
+    }
   });
 
   it('runs one source subtask per parallel instance, each reading a contiguous ascending range', async () => {
@@ -110,14 +120,14 @@ describe('SequenceSource (Source/Reader interface)', () => {
   it('offset() is the position after the last record returned; seek(offset) continues from there', async () => {
     const source = new SequenceSource(100, 119);
     const [split] = await source.createSplits(1);
-    const reader = source.createReader(split!, readerContext());
+    const reader = asSource(source).createReader(split!, readerContext());
     const first = await reader.poll(5);
     expect(first).toEqual({ kind: 'records', values: [100, 101, 102, 103, 104] });
     const offset = reader.offset();
     expect(JSON.parse(JSON.stringify(offset))).toEqual(offset); // JSON-serialisable
 
     // A fresh reader (as after a restart) seeks to the recorded offset and continues without gaps or repeats.
-    const restarted = source.createReader(split!, readerContext());
+    const restarted = asSource(source).createReader(split!, readerContext());
     await restarted.seek(offset);
     const rest: number[] = [];
     for (let p = await restarted.poll(6); p.kind === 'records'; p = await restarted.poll(6)) rest.push(...p.values);
@@ -127,7 +137,7 @@ describe('SequenceSource (Source/Reader interface)', () => {
     // Seeking back replays.
     await reader.seek(restarted.offset());
     expect((await reader.poll(3)).kind).toBe('end');
-    const startOffset = source.createReader(split!, readerContext()).offset();
+    const startOffset = asSource(source).createReader(split!, readerContext()).offset();
     await reader.seek(startOffset);
     expect(await reader.poll(2)).toEqual({ kind: 'records', values: [100, 101] });
   });
@@ -135,8 +145,8 @@ describe('SequenceSource (Source/Reader interface)', () => {
   it('seek outside the split fails with a RangeError', async () => {
     const source = new SequenceSource(0, 9);
     const [left, right] = await source.createSplits(2);
-    const reader = source.createReader(right!, readerContext());
-    const leftReader = source.createReader(left!, readerContext());
+    const reader = asSource(source).createReader(right!, readerContext());
+    const leftReader = asSource(source).createReader(left!, readerContext());
     const leftStart = leftReader.offset();
     expect(() => reader.seek(leftStart)).toThrow(RangeError);
     expect(() => reader.seek(1_000 as never)).toThrow(RangeError);

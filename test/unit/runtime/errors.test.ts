@@ -8,10 +8,12 @@ import {
   StreamExecutionEnvironment,
   TumblingEventTimeWindows,
   WatermarkStrategy,
-  type DataStream,
   type KeyedProcessFunction,
 } from '../../../src/index.ts';
 import { causeChain, driveClock, messageChain, quotesRecord, rejectionOf, ScriptedSource, timestampedSource } from '../../support/runtime-harness.ts';
+
+/** Types an object literal as a KeyedProcessFunction (KeyedStream.process is overloaded). */
+const keyed = <K, I, O>(fn: KeyedProcessFunction<K, I, O>): KeyedProcessFunction<K, I, O> => fn;
 
 const env = (config = {}) => StreamExecutionEnvironment.create({ kernels: 'js', ...config });
 
@@ -107,7 +109,7 @@ describe('key selector results', () => {
 describe('errors thrown by user functions', () => {
   const boom = () => new Error('user code exploded');
 
-  type Case = [string, string, (e: StreamExecutionEnvironment, err: Error) => DataStream<unknown>];
+  type Case = [string, string, (e: StreamExecutionEnvironment, err: Error) => { executeAndCollect(): Promise<unknown[]> }];
   const cases: Case[] = [
     ['map', 'my-map', (e, err) => e.fromElements(1, 2, 3).map((v) => { if (v === 2) throw err; return v; }).name('my-map')],
     ['filter', 'my-filter', (e, err) => e.fromElements(1, 2, 3).filter((v) => { if (v === 3) throw err; return true; }).name('my-filter')],
@@ -120,7 +122,7 @@ describe('errors thrown by user functions', () => {
     [
       'keyed process',
       'my-keyed-process',
-      (e, err) => e.fromElements(1).keyBy((v) => v).process({ processElement: () => { throw err; } }).name('my-keyed-process'),
+      (e, err) => e.fromElements(1).keyBy((v) => v).process(keyed<number, number, never>({ processElement: () => { throw err; } })).name('my-keyed-process'),
     ],
     [
       'onTimer',
@@ -129,10 +131,12 @@ describe('errors thrown by user functions', () => {
         e
           .fromTimeline([{ value: 'a', timestamp: 1 }, { watermark: 5 }])
           .keyBy((v) => v)
-          .process<string>({
-            processElement: (_v, ctx) => ctx.timerService().registerEventTimeTimer(3),
-            onTimer: () => { throw err; },
-          })
+          .process(
+            keyed<string, string, string>({
+              processElement: (_v, ctx) => ctx.timerService().registerEventTimeTimer(3),
+              onTimer: () => { throw err; },
+            }),
+          )
           .name('my-timers'),
     ],
     ['keyed reduce', 'my-reduce', (e, err) => e.fromElements(1, 1).keyBy((v) => v).reduce(() => { throw err; }).name('my-reduce')],
@@ -170,7 +174,7 @@ describe('errors thrown by user functions', () => {
         e
           .fromElements(1)
           .keyBy((v) => v)
-          .process({ open: async () => { await Promise.resolve(); throw err; }, processElement: () => {} })
+          .process(keyed<number, number, never>({ open: async () => { await Promise.resolve(); throw err; }, processElement: () => {} }))
           .name('my-async-open'),
     ],
     [
@@ -213,7 +217,7 @@ describe('errors thrown by user functions', () => {
         .fromSequence(1, 10_000)
         .map((v) => v * 2)
         .keyBy((v) => v % 13)
-        .process<number>({ processElement: (v, _ctx, out) => { if (v === 15_000) throw err; out.collect(v); } })
+        .process(keyed<number, number, number>({ processElement: (v, _ctx, out) => { if (v === 15_000) throw err; out.collect(v); } }))
         .name('deep')
         .filter(() => true)
         .executeAndCollect(),

@@ -129,7 +129,7 @@ describe('TimerQueue', () => {
   });
 
   it('property: matches a simple reference model under random register/delete/poll', () => {
-    type Op = { op: 'reg' | 'del'; key: number; time: number } | { op: 'poll'; upTo: number };
+    type Op = { op: 'reg'; key: number; time: number } | { op: 'del'; key: number; time: number } | { op: 'poll'; upTo: number };
     const opArb: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ op: fc.constant<'reg'>('reg'), key: fc.integer({ min: 0, max: 3 }), time: fc.integer({ min: 0, max: 20 }) }),
       fc.record({ op: fc.constant<'del'>('del'), key: fc.integer({ min: 0, max: 3 }), time: fc.integer({ min: 0, max: 20 }) }),
