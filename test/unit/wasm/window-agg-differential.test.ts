@@ -1,0 +1,305 @@
+import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AggKind,
+  ReferenceWindowAgg,
+  type WindowAggConfig,
+  type WindowAggregator,
+  type WindowResults,
+} from '../../../src/wasm/reference-window-agg.ts';
+import { loadWindowAggKernelModule, type WindowAggKernelOptions, WindowAggKernel } from '../../../src/wasm/window-agg-kernel.ts';
+
+/**
+ * Differential tests: the Wasm kernel and the TypeScript reference must produce identical outputs
+ * (bit for bit, NaN and -0 included) for random configurations and random streams: out-of-order
+ * and negative timestamps, timestamps near ±2^53, interleaved watermarks, allowed lateness,
+ * late firings and late elements, restarts from snapshots, and snapshots split by key group.
+ * Within one watermark advance the order of windows with the same end is free, so those outputs
+ * are compared sorted; late firings of a batch are compared in order.
+ */
+
+let kernelModule: WebAssembly.Module;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ['scripts/build-wasm.mjs'], { stdio: 'pipe' });
+  kernelModule = await loadWindowAggKernelModule();
+});
+
+type Key = string | number;
+interface RecordInput {
+  key: Key;
+  t: number;
+  values: number[];
+}
+type Op =
+  | { kind: 'batch'; records: RecordInput[] }
+  | { kind: 'watermark'; watermark: number }
+  | { kind: 'query'; key: Key }
+  | { kind: 'restart'; cross: boolean };
+
+const KEY_GROUPS = 4;
+const keyGroupOf = (key: Key): number => (typeof key === 'number' ? Math.abs(Math.trunc(key)) % KEY_GROUPS : key.length % KEY_GROUPS);
+
+// ---- arbitraries ----
+
+const aggKinds: AggKind[] = ['count', 'sum', 'min', 'max', 'avg'];
+
+const configArb: fc.Arbitrary<WindowAggConfig> = fc
+  .record({
+    sliding: fc.boolean(),
+    size: fc.integer({ min: 1, max: 25 }),
+    slide: fc.integer({ min: 1, max: 30 }),
+    offsetFraction: fc.double({ min: -0.99, max: 0.99, noNaN: true }),
+    allowedLateness: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 4, arbitrary: fc.integer({ min: 1, max: 40 }) }, { weight: 1, arbitrary: fc.constant(Infinity) }),
+    numColumns: fc.integer({ min: 1, max: 3 }),
+    aggs: fc.array(fc.record({ kind: fc.constantFrom(...aggKinds), column: fc.nat() }), { minLength: 1, maxLength: 6 }),
+  })
+  .map(({ sliding, size, slide, offsetFraction, allowedLateness, numColumns, aggs }) => {
+    const effectiveSlide = sliding ? slide : size;
+    return {
+      kind: sliding ? 'sliding' : 'tumbling',
+      size,
+      slide: sliding ? slide : undefined,
+      offset: Math.trunc(offsetFraction * effectiveSlide),
+      allowedLateness,
+      numColumns,
+      aggs: aggs.map(({ kind, column }) => ({ kind, column: column % numColumns })),
+    } satisfies WindowAggConfig;
+  });
+
+const kernelOptionsArb: fc.Arbitrary<WindowAggKernelOptions> = fc.record({
+  batchCapacity: fc.constantFrom(1, 2, 5, 8192),
+  outputCapacity: fc.constantFrom(1, 3, 8192),
+});
+
+const keyArb: fc.Arbitrary<Key> = fc.constantFrom<Key>('a', 'b', 'c', 'ключ', '', 'a1', 0, 1, 2, -1, 1.5, 7);
+
+const valueArb = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -5, max: 5 }) },
+  { weight: 2, arbitrary: fc.double() },
+  { weight: 1, arbitrary: fc.constantFrom(Number.NaN, -0, 0, Infinity, -Infinity, 1e16, 0.1) },
+);
+
+/** Timestamps cluster around a base: ordinary, negative, epoch-like, and at the ±2^53 edges. */
+const baseArb = fc.constantFrom(0, -1000, 1_700_000_000_000, 2 ** 53 - 100, 2 ** 53 - 5, -(2 ** 53) + 100, -(2 ** 53) + 5);
+const clampTimestamp = (t: number) => Math.max(-(2 ** 53), Math.min(2 ** 53, t));
+
+function opsArb(base: number, numColumns: number, withRestarts: boolean, maxOps = 25): fc.Arbitrary<Op[]> {
+  const record = fc.record({
+    key: keyArb,
+    t: fc.integer({ min: -80, max: 120 }).map((d) => clampTimestamp(base + d)),
+    values: fc.array(valueArb, { minLength: numColumns, maxLength: numColumns }),
+  });
+  const ops: Array<fc.Arbitrary<Op>> = [
+    fc.array(record, { maxLength: 30 }).map((records) => ({ kind: 'batch' as const, records })),
+    fc
+      .oneof(
+        { weight: 12, arbitrary: fc.integer({ min: -100, max: 150 }).map((d) => clampTimestamp(base + d)) },
+        { weight: 1, arbitrary: fc.constantFrom(-Infinity, Infinity) },
+      )
+      .map((watermark) => ({ kind: 'watermark' as const, watermark })),
+    keyArb.map((key) => ({ kind: 'query' as const, key })),
+  ];
+  if (withRestarts) ops.push(fc.boolean().map((cross) => ({ kind: 'restart' as const, cross })));
+  return fc.array(fc.oneof(...ops), { maxLength: maxOps });
+}
+
+const scenarioArb = (withRestarts: boolean) =>
+  fc
+    .tuple(configArb, baseArb)
+    .chain(([config, base]) => fc.tuple(fc.constant(config), opsArb(base, config.numColumns, withRestarts), kernelOptionsArb));
+
+// ---- comparison ----
+
+interface Row {
+  key: Key;
+  start: number;
+  end: number;
+  values: number[];
+}
+
+function rowsOf(results: WindowResults): Row[] {
+  expect(results.keys).toHaveLength(results.count);
+  const rows: Row[] = [];
+  for (let i = 0; i < results.count; i++) {
+    rows.push({ key: results.keys[i], start: results.starts[i], end: results.ends[i], values: results.values.map((column) => column[i]) });
+  }
+  return rows;
+}
+
+const rowOrder = (a: Row, b: Row) => {
+  const name = (row: Row) => `${typeof row.key}:${String(row.key)}`;
+  return a.end - b.end || a.start - b.start || name(a).localeCompare(name(b)) || JSON.stringify(a.values).localeCompare(JSON.stringify(b.values));
+};
+const sorted = (rows: Row[]) => [...rows].sort(rowOrder);
+
+function batchInput(agg: WindowAggregator, records: RecordInput[], numColumns: number) {
+  const keyIds = Int32Array.from(records, (r) => agg.keyId(r.key, keyGroupOf(r.key)));
+  const timestamps = Float64Array.from(records, (r) => r.t);
+  const columns = Array.from({ length: numColumns }, (_, c) => Float64Array.from(records, (r) => r.values[c]));
+  return [keyIds, timestamps, columns] as const;
+}
+
+function expectSameState(kernel: WindowAggregator, reference: WindowAggregator) {
+  expect(kernel.liveWindowCount()).toBe(reference.liveWindowCount());
+  expect(kernel.liveKeyCount()).toBe(reference.liveKeyCount());
+  expect(kernel.currentWatermark()).toBe(reference.currentWatermark());
+}
+
+/** Runs `ops` on both implementations and compares every output; returns the final pair. */
+function runDifferential(config: WindowAggConfig, ops: Op[], options: WindowAggKernelOptions): void {
+  let kernel: WindowAggregator = new WindowAggKernel(kernelModule, config, options);
+  let reference: WindowAggregator = new ReferenceWindowAgg(config);
+  const all: Op[] = [...ops, { kind: 'watermark', watermark: Infinity }];
+  for (const op of all) {
+    switch (op.kind) {
+      case 'batch': {
+        const fromKernel = kernel.addBatch(...batchInput(kernel, op.records, config.numColumns));
+        const fromReference = reference.addBatch(...batchInput(reference, op.records, config.numColumns));
+        expect([...fromKernel.lateIndices]).toEqual([...fromReference.lateIndices]);
+        expect(rowsOf(fromKernel.fired)).toEqual(rowsOf(fromReference.fired));
+        break;
+      }
+      case 'watermark':
+        expect(sorted(rowsOf(kernel.advanceWatermark(op.watermark)))).toEqual(sorted(rowsOf(reference.advanceWatermark(op.watermark))));
+        break;
+      case 'query':
+        expect(rowsOf(kernel.windowsOfKey(op.key))).toEqual(rowsOf(reference.windowsOfKey(op.key)));
+        break;
+      case 'restart': {
+        // Restore each side from a fresh instance; `cross` swaps the snapshots between implementations.
+        const kernelBytes = kernel.snapshot(0, KEY_GROUPS - 1);
+        const referenceBytes = reference.snapshot(0, KEY_GROUPS - 1);
+        kernel = new WindowAggKernel(kernelModule, config, options);
+        reference = new ReferenceWindowAgg(config);
+        kernel.restore(op.cross ? referenceBytes : kernelBytes);
+        reference.restore(op.cross ? kernelBytes : referenceBytes);
+        break;
+      }
+    }
+    expectSameState(kernel, reference);
+  }
+  expect(kernel.liveWindowCount()).toBe(0);
+  expect(kernel.liveKeyCount()).toBe(0);
+}
+
+describe('Wasm kernel vs TypeScript reference', () => {
+  it('gives identical outputs for random streams and configurations', () => {
+    fc.assert(fc.property(scenarioArb(false), ([config, ops, options]) => runDifferential(config, ops, options)), { numRuns: 400 });
+  });
+
+  it('gives identical outputs across restarts from snapshots (own and each other’s)', () => {
+    fc.assert(fc.property(scenarioArb(true), ([config, ops, options]) => runDifferential(config, ops, options)), { numRuns: 250 });
+  });
+
+  it('gives identical outputs for long in-order streams with many keys (chunked calls, recycled key ids)', () => {
+    fc.assert(
+      fc.property(configArb, kernelOptionsArb, fc.integer({ min: 1, max: 2 ** 31 }), (config, options, seed) => {
+        let state = seed;
+        const random = () => {
+          state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+          return state / 2 ** 32;
+        };
+        const ops: Op[] = [];
+        let t = 0;
+        for (let b = 0; b < 30; b++) {
+          const records: RecordInput[] = [];
+          for (let i = 0; i < 200; i++) {
+            t += random() < 0.3 ? 1 : 0;
+            const jitter = random() < 0.1 ? -Math.floor(random() * 40) : 0;
+            const key = random() < 0.5 ? Math.floor(random() * 3000) : `k${Math.floor(random() * 300) + b * 20}`;
+            records.push({ key, t: t + jitter, values: Array.from({ length: config.numColumns }, () => Math.round(random() * 1000) / 10) });
+          }
+          ops.push({ kind: 'batch', records }, { kind: 'watermark', watermark: t - Math.floor(random() * 10) });
+        }
+        runDifferential(config, ops, options);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('snapshots split by key-group range', () => {
+  it('restored into two instances, give together what the unsplit instance gives; merged into one, the same again', () => {
+    const arb = fc
+      .tuple(configArb, baseArb, fc.integer({ min: 0, max: KEY_GROUPS - 2 }), kernelOptionsArb)
+      .chain(([config, base, split, options]) =>
+        fc.tuple(fc.constant(config), opsArb(base, config.numColumns, false, 15), opsArb(base, config.numColumns, false, 15), fc.constant(split), fc.constant(options)),
+      );
+    fc.assert(
+      fc.property(arb, ([config, before, after, split, options]) => {
+        const unsplit = new WindowAggKernel(kernelModule, config, options);
+        for (const op of before) {
+          if (op.kind === 'batch') unsplit.addBatch(...batchInput(unsplit, op.records, config.numColumns));
+          else if (op.kind === 'watermark') unsplit.advanceWatermark(op.watermark);
+        }
+        const low = unsplit.snapshot(0, split);
+        const high = unsplit.snapshot(split + 1, KEY_GROUPS - 1);
+        const lowPart = new WindowAggKernel(kernelModule, config, options);
+        const highPart = new WindowAggKernel(kernelModule, config, options);
+        lowPart.restore(low);
+        highPart.restore(high);
+        const merged = new ReferenceWindowAgg(config);
+        merged.restore(high);
+        merged.restore(low);
+        expect(lowPart.liveWindowCount() + highPart.liveWindowCount()).toBe(unsplit.liveWindowCount());
+        expect(merged.liveWindowCount()).toBe(unsplit.liveWindowCount());
+        if (lowPart.liveWindowCount() > 0) expect(() => merged.restore(low)).toThrow(/already has window/);
+
+        for (const op of [...after, { kind: 'watermark', watermark: Infinity } as Op]) {
+          if (op.kind === 'batch') {
+            const expected = unsplit.addBatch(...batchInput(unsplit, op.records, config.numColumns));
+            const isLow = op.records.map((r) => keyGroupOf(r.key) <= split);
+            const lowIndex = op.records.flatMap((_, i) => (isLow[i] ? [i] : []));
+            const highIndex = op.records.flatMap((_, i) => (isLow[i] ? [] : [i]));
+            const fromLow = lowPart.addBatch(...batchInput(lowPart, lowIndex.map((i) => op.records[i]), config.numColumns));
+            const fromHigh = highPart.addBatch(...batchInput(highPart, highIndex.map((i) => op.records[i]), config.numColumns));
+            const fromMerged = merged.addBatch(...batchInput(merged, op.records, config.numColumns));
+            const late = [...[...fromLow.lateIndices].map((i) => lowIndex[i]), ...[...fromHigh.lateIndices].map((i) => highIndex[i])].sort((a, b) => a - b);
+            expect(late).toEqual([...expected.lateIndices]);
+            expect([...fromMerged.lateIndices]).toEqual([...expected.lateIndices]);
+            expect(sorted([...rowsOf(fromLow.fired), ...rowsOf(fromHigh.fired)])).toEqual(sorted(rowsOf(expected.fired)));
+            expect(rowsOf(fromMerged.fired)).toEqual(rowsOf(expected.fired));
+          } else if (op.kind === 'watermark') {
+            const expected = sorted(rowsOf(unsplit.advanceWatermark(op.watermark)));
+            expect(sorted([...rowsOf(lowPart.advanceWatermark(op.watermark)), ...rowsOf(highPart.advanceWatermark(op.watermark))])).toEqual(expected);
+            expect(sorted(rowsOf(merged.advanceWatermark(op.watermark)))).toEqual(expected);
+          }
+          expect(lowPart.liveWindowCount() + highPart.liveWindowCount()).toBe(unsplit.liveWindowCount());
+          expect(merged.liveWindowCount()).toBe(unsplit.liveWindowCount());
+        }
+      }),
+      { numRuns: 250 },
+    );
+  });
+
+  it('refuses a snapshot taken with another configuration, and bytes that are not a snapshot', () => {
+    const config: WindowAggConfig = { kind: 'tumbling', size: 10, aggs: [{ kind: 'count' }], numColumns: 0 };
+    const kernel = new WindowAggKernel(kernelModule, config);
+    kernel.addBatch(Int32Array.of(kernel.keyId('a')), Float64Array.of(1), []);
+    const bytes = kernel.snapshot(0, 0);
+    expect(() => new WindowAggKernel(kernelModule, { ...config, size: 20 }).restore(bytes)).toThrow(/snapshot was taken with .*"size":10.* but this aggregator has .*"size":20/);
+    expect(() => new ReferenceWindowAgg({ ...config, aggs: [{ kind: 'count' }, { kind: 'count' }] }).restore(bytes)).toThrow(/Cannot restore/);
+    expect(() => kernel.restore(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).toThrow(/Not a window-aggregation snapshot/);
+    expect(() => kernel.restore(bytes.subarray(0, bytes.length - 1))).toThrow(/Not a window-aggregation snapshot/);
+  });
+
+  it('restores the watermark of the snapshot into a fresh instance, and the lower one when merging', () => {
+    const config: WindowAggConfig = { kind: 'tumbling', size: 10, aggs: [{ kind: 'count' }], numColumns: 0 };
+    const a = new WindowAggKernel(kernelModule, config);
+    a.addBatch(Int32Array.of(a.keyId('a', 0)), Float64Array.of(25), []);
+    a.advanceWatermark(12);
+    const b = new ReferenceWindowAgg(config);
+    b.addBatch(Int32Array.of(b.keyId('b', 1)), Float64Array.of(15), []);
+    b.advanceWatermark(7);
+    const restored = new WindowAggKernel(kernelModule, config);
+    restored.restore(a.snapshot(0, 0));
+    expect(restored.currentWatermark()).toBe(12);
+    restored.restore(b.snapshot(1, 1));
+    expect(restored.currentWatermark()).toBe(7);
+    // b's window [10, 20) has not fired; a's windows have been handled up to 12
+    expect(rowsOf(restored.advanceWatermark(19))).toEqual([{ key: 'b', start: 10, end: 20, values: [1] }]);
+    expect(rowsOf(restored.advanceWatermark(29))).toEqual([{ key: 'a', start: 20, end: 30, values: [1] }]);
+  });
+});
