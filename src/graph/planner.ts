@@ -7,10 +7,12 @@ export type KernelMode = 'auto' | 'wasm' | 'js';
 
 /**
  * Chooses the physical operator for a logical node. A window aggregation built from agg.* on
- * tumbling or sliding event-time windows with the default trigger runs as a columnar kernel
- * operator; everything else runs as written.
+ * tumbling or sliding event-time windows with the default trigger runs as a kernel operator: the
+ * AssemblyScript kernel (`kernels: 'auto' | 'wasm'`) or its TypeScript twin (`'js'`). Everything
+ * else runs as written (session windows, custom triggers and window functions over elements stay on
+ * the generic TypeScript window operator).
  */
-export function physicalKind(node: OperatorNode, _kernels: KernelMode): OperatorKind {
-  if (node.kind === 'window' && isKernelEligible(node.params as WindowParams)) return 'windowAggregate';
+export function physicalKind(node: OperatorNode, kernels: KernelMode): OperatorKind {
+  if (node.kind === 'window' && isKernelEligible(node.params as WindowParams)) return kernels === 'js' ? 'windowAggregate' : 'wasmWindowAggregate';
   return node.kind;
 }

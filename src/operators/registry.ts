@@ -11,6 +11,7 @@ import type { OperatorContext, Output, StreamOperator } from './stream-operator.
 import { TimestampsWatermarksOperator, type TimestampsWatermarksParams } from './timestamps-watermarks-operator.ts';
 import { UnionOperator } from './union-operator.ts';
 import { WindowAggregateOperator } from './window-aggregate-operator.ts';
+import { WasmWindowAggregateOperator } from './wasm-window-aggregate-operator.ts';
 import { WindowOperator, type WindowParams } from './window-operator.ts';
 
 /** Every operator kind and the parameters its node carries. One grep here finds every operator. */
@@ -29,6 +30,8 @@ export interface OperatorParams {
   intervalJoin: IntervalJoinParams;
   /** Physical only: chosen by the planner for eligible `window` nodes. */
   windowAggregate: WindowParams;
+  /** Physical only: the Wasm kernel for eligible `window` nodes. */
+  wasmWindowAggregate: WindowParams;
 }
 
 export type OperatorKind = keyof OperatorParams;
@@ -49,10 +52,11 @@ export const operatorRegistry: { [K in OperatorKind]: Factory<K> } = {
   keyedCoProcess: (p, ctx, out) => new KeyedCoProcessOperator(p, ctx, out),
   intervalJoin: (p, ctx, out) => new IntervalJoinOperator(p, ctx, out),
   windowAggregate: (p, ctx, out) => new WindowAggregateOperator(p, ctx, out),
+  wasmWindowAggregate: (p, ctx, out) => new WasmWindowAggregateOperator(p, ctx, out),
 };
 
 /** Operators that keep keyed state and so need a key-by edge in front of them. */
-export const keyedOperatorKinds: ReadonlySet<OperatorKind> = new Set<OperatorKind>(['keyedProcess', 'rollingReduce', 'window', 'windowAggregate', 'keyedCoProcess', 'intervalJoin']);
+export const keyedOperatorKinds: ReadonlySet<OperatorKind> = new Set<OperatorKind>(['keyedProcess', 'rollingReduce', 'window', 'windowAggregate', 'wasmWindowAggregate', 'keyedCoProcess', 'intervalJoin']);
 
 export function createOperator<K extends OperatorKind>(kind: K, params: OperatorParams[K], ctx: OperatorContext, output: Output<unknown>): StreamOperator {
   const factory = operatorRegistry[kind] as Factory<K>;
