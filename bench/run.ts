@@ -1,4 +1,6 @@
 import { runCheckpointBench } from './checkpoint-bench.ts';
+import { runKernelBench } from './kernel-bench.ts';
+import { runKernelE2eBench } from './kernel-e2e-bench.ts';
 import { runWindowTsBench } from './window-ts-bench.ts';
 
 /**
@@ -13,6 +15,23 @@ const benches: Record<string, () => Promise<void>> = {
     console.log(`  hand-written Map loop   ${fmt(r.handWrittenEventsPerSec)}`);
     console.log(`  Freshet TypeScript path ${fmt(r.freshetTsEventsPerSec)}`);
     console.log(`  ratio (Freshet time / hand-written time): ${r.ratio.toFixed(2)}x (target <= 2x)`);
+  },
+  async kernel() {
+    const r = await runKernelBench();
+    console.log(`kernel: tumbling count+sum, ${r.events.toLocaleString('en')} events, ${r.keys.toLocaleString('en')} keys, columns in memory (fastest of ${r.repeat})`);
+    console.log(`  Wasm kernel (addBatch)        ${fmt(r.kernelEventsPerSecond)}  (target >= 50M events/s)`);
+    console.log(`  Wasm kernel (staged input)    ${fmt(r.stagedEventsPerSecond)}`);
+    console.log(`  TypeScript reference kernel   ${fmt(r.referenceEventsPerSecond!)}`);
+    console.log(`  ratio Wasm / TypeScript: ${r.ratio!.toFixed(1)}x (target >= 5x)`);
+  },
+  async 'kernel-e2e'() {
+    const r = await runKernelE2eBench();
+    console.log(`kernel-e2e: objects -> keyBy -> window -> agg.fields -> counting sink, ${r.events.toLocaleString('en')} events, ${r.keys.toLocaleString('en')} keys (median of 3)`);
+    for (const shape of new Set(r.rows.map((x) => x.shape))) {
+      const get = (k: 'js' | 'wasm', p: number) => r.rows.find((x) => x.shape === shape && x.kernels === k && x.parallelism === p)!.eventsPerSec;
+      console.log(`  ${shape}: js p1 ${fmt(get('js', 1))}, wasm p1 ${fmt(get('wasm', 1))}, js p2 ${fmt(get('js', 2))}, wasm p2 ${fmt(get('wasm', 2))}`);
+      console.log(`    wasm/js at p1 ${(get('wasm', 1) / get('js', 1)).toFixed(2)}x, wasm p2/p1 ${(get('wasm', 2) / get('wasm', 1)).toFixed(2)}x`);
+    }
   },
   async checkpoints() {
     const r = await runCheckpointBench();

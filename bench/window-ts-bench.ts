@@ -1,4 +1,4 @@
-import { StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, agg, type Sink } from '../src/index.ts';
+import { SlidingEventTimeWindows, StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, agg, type Sink } from '../src/index.ts';
 
 /**
  * Issue 2's benchmark: a keyed tumbling-window count+sum over in-memory events, run by Freshet's
@@ -52,14 +52,21 @@ export function handWrittenLoop(events: Event[], size: number, emit: (r: WindowR
   flush();
 }
 
-export async function freshetPipeline(events: Event[], size: number, emit: (r: WindowResult) => void, kernels: 'js' | 'wasm' | 'auto' = 'js', parallelism = 1): Promise<void> {
+export async function freshetPipeline(
+  events: Event[],
+  size: number,
+  emit: (r: WindowResult) => void,
+  kernels: 'js' | 'wasm' | 'auto' = 'js',
+  parallelism = 1,
+  slide?: number,
+): Promise<void> {
   const env = StreamExecutionEnvironment.create({ kernels, parallelism, sourceBatchSize: 4096, batchSize: 4096 });
   const sink: Sink<WindowResult> = { createWriter: () => ({ write: (r) => emit(r) }) };
   env
     .fromCollection(events)
     .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<Event>().withTimestampAssigner((e) => e.ts))
     .keyBy((e) => e.key)
-    .window(TumblingEventTimeWindows.of(size))
+    .window(slide === undefined ? TumblingEventTimeWindows.of(size) : SlidingEventTimeWindows.of(size, slide))
     .aggregate(agg.fields({ n: agg.count(), sum: agg.sum('price') }))
     .sinkTo(sink as Sink<unknown> as Sink<{ key: number; windowStart: number; windowEnd: number; n: number; sum: number }>);
   await env.execute('window-ts-bench');
