@@ -32,6 +32,14 @@ export interface JobConfig {
 
 export interface OperatorMetrics {
   name: string;
+  /** Checkpoint id of the operator (its uid, or a generated id). */
+  operatorId: string;
+  /**
+   * How it runs: 'source', or the physical operator kind the planner chose — e.g. 'wasmWindowAggregate'
+   * (Wasm kernel), 'windowAggregate' (TypeScript kernel), 'window' (generic window operator, as for
+   * session windows or custom triggers).
+   */
+  implementation: string;
   parallelism: number;
   recordsIn: number;
   recordsOut: number;
@@ -369,6 +377,8 @@ export class JobExecutor {
       const watermarks = sources.length > 0 ? sources.map((s) => s.currentWatermark) : ops.map((t) => t.currentWatermark);
       return {
         name: v.node.name,
+        operatorId: v.node.operatorId ?? String(v.node.id),
+        implementation: v.node.type === 'source' ? 'source' : physicalKind(v.node, this.config.kernels),
         parallelism: v.parallelism,
         recordsIn: ops.reduce((n, t) => n + t.recordsIn, 0),
         recordsOut: sources.reduce((n, s) => n + s.recordsOut, 0) + ops.reduce((n, t) => n + t.output.recordsOut, 0),

@@ -101,3 +101,21 @@ describe('Wasm kernel vs TypeScript kernel vs generic window operator, through t
     );
   });
 });
+
+describe('kernel choice', () => {
+  it('agg.* windows run in the Wasm kernel by default, in TypeScript with kernels: js, sessions on the generic operator; metrics report it', async () => {
+    const { EventTimeSessionWindows } = await import('../../src/index.ts');
+    const implementations = async (kernels: 'auto' | 'js', session: boolean) => {
+      const env = StreamExecutionEnvironment.create({ kernels });
+      const keyed = env.fromTimeline([{ value: { k: 1, t: 1, x: 2 }, timestamp: 1 }]).keyBy((e) => e.k);
+      const windowed = session ? keyed.window(EventTimeSessionWindows.withGap(10)) : keyed.window(TumblingEventTimeWindows.of(10));
+      windowed.aggregate(agg.fields({ n: agg.count() })).uid('w').sinkTo({ createWriter: () => ({ write: () => {} }) });
+      const client = await env.executeAsync();
+      await client.result;
+      return client.metrics().operators.find((o) => o.operatorId === 'w')!.implementation;
+    };
+    expect(await implementations('auto', false)).toBe('wasmWindowAggregate');
+    expect(await implementations('js', false)).toBe('windowAggregate');
+    expect(await implementations('auto', true)).toBe('window');
+  });
+});
