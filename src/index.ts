@@ -66,6 +66,7 @@ export { PrintSink } from './connectors/sinks/print-sink.ts';
 
 export { JobClient } from './runtime/job-client.ts';
 export { RestartStrategy } from './runtime/restart-strategy.ts';
+export { jobRegistry } from './runtime/job-registry.ts';
 export { MemoryCheckpointStorage } from './checkpoint/storage/memory-checkpoint-storage.ts';
 export { IndexedDbCheckpointStorage } from './checkpoint/storage/indexeddb-checkpoint-storage.ts';
 export { CheckpointStorageError } from './checkpoint/storage/checkpoint-storage.ts';

@@ -493,10 +493,17 @@ export class WindowOperator implements StreamOperator {
     const kw = this.groups[keyGroup - this.ctx.keyGroupRange.start]?.get(key);
     if (kw === undefined) return [];
     const spec = this.contents;
-    return [...kw.contents.values()].map(({ window, acc }) => ({
-      window,
-      partial: spec.kind === 'aggregate' ? spec.fn.getResult(acc) : spec.kind === 'list' ? [...(acc as unknown[])] : acc,
-    }));
+    const partialOf = (acc: unknown) => (spec.kind === 'aggregate' ? spec.fn.getResult(acc) : spec.kind === 'list' ? [...(acc as unknown[])] : acc);
+    if (kw.merged) {
+      // Merged (session) windows keep their contents under the state window of the merge.
+      const out: Array<{ window: Window; partial: unknown }> = [];
+      for (const { window, stateWindow } of kw.merged.values()) {
+        const entry = kw.contents.get(this.assigner.windowKey(stateWindow));
+        if (entry !== undefined) out.push({ window, partial: partialOf(entry.acc) });
+      }
+      return out;
+    }
+    return [...kw.contents.values()].map(({ window, acc }) => ({ window, partial: partialOf(acc) }));
   }
 
   snapshotState(): OperatorSnapshot {

@@ -5,6 +5,7 @@ import { keyGroupOf, subtaskForKeyGroup, type Key } from '../state/key-groups.ts
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import { JobCanceledError, JobExecutor, type JobConfig, type OperatorMetrics } from './job-executor.ts';
 import type { RestartStrategy } from './restart-strategy.ts';
+import { jobRegistry } from './job-registry.ts';
 
 export interface JobExecutionResult {
   jobId: string;
@@ -53,6 +54,8 @@ export class JobClient {
   private state: JobStatus = 'running';
   private executor: JobExecutor;
   private restarts = 0;
+  /** Processing time (the job's clock) when the job started. */
+  readonly startTime: number;
   private readonly coordinator: CheckpointCoordinator | undefined;
   readonly result: Promise<JobExecutionResult>;
 
@@ -65,6 +68,8 @@ export class JobClient {
     private readonly abort: AbortController,
   ) {
     this.executor = first;
+    this.startTime = config.clock.now();
+    jobRegistry.add(this);
     this.coordinator = first.checkpoints?.coordinator;
     this.result = this.run();
     // The caller may never await the result; status() still reports a failure.
@@ -180,6 +185,29 @@ export class JobClient {
       throw new Error(`Operator '${uid}' has no state named '${stateName}' (it has: ${backend.stateNames().join(', ') || 'none'})`);
     }
     return value;
+  }
+
+  /**
+   * In-flight windows of window operator `uid` for `key` with their partial aggregates: live results
+   * before the windows fire. Read between two records, so never torn.
+   */
+  async queryWindows(uid: string, key: string | number): Promise<Array<{ windowStart: number; windowEnd: number; partial: unknown }>> {
+    const tasks = this.executor.operatorTasks.filter((t) => t.operatorId === uid);
+    if (tasks.length === 0) throw new Error(`No operator with uid '${uid}' in job '${this.config.name}'`);
+    const group = keyGroupOf(key as Key, this.config.maxParallelism);
+    const task = tasks[subtaskForKeyGroup(group, this.config.maxParallelism, tasks.length)]!;
+    const operator = task.operator as { windowsOf?(key: Key, keyGroup: number): Array<{ window: unknown; partial: unknown }> | Promise<Array<{ window: unknown; partial: unknown }>> };
+    if (!operator.windowsOf) throw new Error(`Operator '${uid}' is not a window operator`);
+    const windows = await operator.windowsOf(key as Key, group);
+    return windows.map(({ window, partial }) => {
+      const w = window as { start?: number; end?: number };
+      return { windowStart: w.start ?? -Infinity, windowEnd: w.end ?? Infinity, partial };
+    });
+  }
+
+  /** The job's operators as deployed: for overviews (REST, dashboard). */
+  describe(): { jobId: string; name: string; status: JobStatus; startTime: number; operators: OperatorMetrics[] } {
+    return { jobId: this.jobId, name: this.config.name, status: this.state, startTime: this.startTime, operators: this.executor.metrics() };
   }
 
   metrics(): JobMetrics {
