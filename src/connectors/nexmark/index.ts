@@ -1,5 +1,5 @@
 /** The Nexmark benchmark's event generator and source. */
-export { NexmarkSource, nexmarkWatermarks } from './nexmark-source.ts';
+export { NexmarkSource, NexmarkSplitReader, nexmarkWatermarks } from './nexmark-source.ts';
 export type { NexmarkSplit } from './nexmark-source.ts';
 export { NexmarkGenerator, kindOfEvent, lastBase0AuctionId, lastBase0PersonId } from './nexmark-generator.ts';
 export { resolveNexmarkConfig, DEFAULT_BASE_TIME, FIRST_AUCTION_ID, FIRST_CATEGORY_ID, FIRST_PERSON_ID, NUM_CATEGORIES } from './nexmark-config.ts';

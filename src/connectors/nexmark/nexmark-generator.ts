@@ -85,7 +85,6 @@ export class NexmarkGenerator {
   lastDateTime = 0;
   private readonly random: EventRandom;
   private readonly strings: NexmarkStrings;
-  private readonly interEventDelayUs: number;
   /** Events between an auction and the one `numInFlightAuctions` later: the auction expiry horizon. */
   private readonly auctionHorizonEvents: number;
 
@@ -93,7 +92,6 @@ export class NexmarkGenerator {
     this.config = resolveNexmarkConfig(config as NexmarkConfig);
     this.random = new EventRandom(this.config.seed);
     this.strings = nexmarkStrings();
-    this.interEventDelayUs = 1_000_000 / this.config.eventsPerSecond;
     this.auctionHorizonEvents = Math.floor((this.config.numInFlightAuctions * PROPORTION_DENOMINATOR) / AUCTION_PROPORTION);
   }
 
@@ -103,9 +101,13 @@ export class NexmarkGenerator {
     return this.generate(n);
   }
 
-  /** `dateTime` of event `n`: `baseTime` plus n inter-event delays, truncated to the millisecond. Non-decreasing in n. */
+  /**
+   * `dateTime` of event `n`: `baseTime` plus n inter-event delays of 1/eventsPerSecond, truncated to the
+   * millisecond (the reference's `baseTime + n·interEventDelayUs / 1000`, computed without the rounding
+   * error of a fractional microsecond delay). Non-decreasing in n.
+   */
   dateTime(n: number): number {
-    return this.config.baseTime + Math.floor(Math.floor(n * this.interEventDelayUs) / 1000);
+    return this.config.baseTime + Math.floor((n * 1000) / this.config.eventsPerSecond);
   }
 
   /** Event `n`, unchecked: for loops that already know `n` is valid. */

@@ -44,7 +44,7 @@ export class NexmarkSource implements Source<NexmarkEvent, NexmarkSplit, number>
     return splits;
   }
 
-  createReader(split: NexmarkSplit, ctx?: SourceReaderContext): SourceReader<NexmarkEvent, number> {
+  createReader(split: NexmarkSplit, ctx?: SourceReaderContext): NexmarkSplitReader {
     return new NexmarkSplitReader(split, new NexmarkGenerator(this.config), ctx);
   }
 }
@@ -57,7 +57,8 @@ export function nexmarkWatermarks(outOfOrdernessMs = 4_000): WatermarkStrategy<N
   return WatermarkStrategy.forBoundedOutOfOrderness<NexmarkEvent>(outOfOrdernessMs).withTimestampAssigner(eventDateTime);
 }
 
-class NexmarkSplitReader implements SourceReader<NexmarkEvent, number> {
+/** Reads one split; `poll` is synchronous. `ctx` is needed only when rate-limited (for its clock). */
+export class NexmarkSplitReader implements SourceReader<NexmarkEvent, number> {
   private next: number;
   /** Rate limiting: processing time at which `dateTime === baseTime` is due; set on the first poll. */
   private wallclockBase: number | undefined;
