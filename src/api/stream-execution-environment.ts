@@ -79,11 +79,14 @@ export class StreamExecutionEnvironment {
    * Takes a checkpoint every `intervalMs` of processing time: source offsets plus all operator state,
    * written to `storage` (default: in memory), keeping the newest `retained` (default 3).
    */
-  enableCheckpointing(intervalMs: number, options: { storage?: CheckpointStorage; retained?: number } = {}): this {
+  enableCheckpointing(intervalMs: number, options: { storage?: CheckpointStorage; retained?: number; timeoutMs?: number } = {}): this {
     if (!Number.isInteger(intervalMs) || intervalMs < 1) throw new RangeError(`Checkpoint interval must be an integer >= 1 of milliseconds, got ${String(intervalMs)}`);
     const storage = options.storage ?? new MemoryCheckpointStorage();
     if (options.retained !== undefined) storage.setRetained(options.retained);
-    this.checkpointing = { intervalMs, storage };
+    if (options.timeoutMs !== undefined && (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 1)) {
+      throw new RangeError(`Checkpoint timeout must be an integer >= 1 of milliseconds, got ${String(options.timeoutMs)}`);
+    }
+    this.checkpointing = { intervalMs, storage, timeoutMs: options.timeoutMs };
     return this;
   }
 

@@ -18,6 +18,8 @@ interface PendingCheckpoint {
   id: number;
   kind: CheckpointKind;
   timestamp: number;
+  /** Processing time by which every task must have acknowledged. */
+  deadline: number;
   startedAt: number;
   awaiting: Set<OperatorTask>;
   operators: Map<string, Array<OperatorSnapshot | undefined>>;
@@ -56,6 +58,8 @@ export class CheckpointCoordinator implements SnapshotListener {
     private readonly jobName: string,
     private readonly clock: Clock,
     private readonly warn: (message: string) => void,
+    /** A checkpoint not acknowledged by every task within this many ms of processing time is declined. */
+    private readonly timeoutMs = 600_000,
   ) {}
 
   /** Continues numbering after whatever the storage already holds. */
@@ -76,6 +80,7 @@ export class CheckpointCoordinator implements SnapshotListener {
         id,
         kind,
         timestamp: this.clock.now(),
+        deadline: this.clock.now() + this.timeoutMs,
         startedAt: started,
         awaiting: new Set(tasks.filter((t) => !t.isEnded)),
         operators: new Map(),
@@ -186,6 +191,21 @@ export class CheckpointCoordinator implements SnapshotListener {
       metadata: { snapshotFormat: SNAPSHOT_FORMAT_VERSION, operators, sources },
       blobs,
     };
+  }
+
+  /** Declines checkpoints whose tasks did not all acknowledge in time; the job goes on. */
+  expireOverdue(): void {
+    const now = this.clock.now();
+    for (const p of [...this.pending.values()]) {
+      if (now < p.deadline) continue;
+      this.pending.delete(p.id);
+      const missing = [...p.awaiting].map((t) => t.name).join(', ');
+      const message = `Checkpoint ${p.id} of job '${this.jobName}' expired after ${this.timeoutMs} ms before ${missing} acknowledged`;
+      this.stats.failed++;
+      this.stats.history.push({ id: p.id, kind: p.kind, status: 'failed', durationMs: performance.now() - p.startedAt, sizeBytes: 0, error: message });
+      this.warn(`${message}; the job goes on`);
+      p.fail(new Error(message));
+    }
   }
 
   /** Cancels checkpoints still in flight (the job stopped). */

@@ -24,6 +24,7 @@ export interface JobMetrics {
 export interface CheckpointingConfig {
   intervalMs: number;
   storage: CheckpointStorage;
+  timeoutMs?: number;
 }
 
 export interface JobStartOptions {
@@ -80,7 +81,7 @@ export class JobClient {
   static async start(graph: StreamGraph, config: JobConfig, options: JobStartOptions): Promise<JobClient> {
     let coordinator: CheckpointCoordinator | undefined;
     if (options.checkpointing) {
-      coordinator = new CheckpointCoordinator(options.checkpointing.storage, config.name, config.clock, options.warn);
+      coordinator = new CheckpointCoordinator(options.checkpointing.storage, config.name, config.clock, options.warn, options.checkpointing.timeoutMs);
       await coordinator.init();
     }
     const restore = options.restoreFrom ? restorePlanOf(options.restoreFrom) : undefined;

@@ -239,6 +239,7 @@ export class JobExecutor {
     const cp = this.checkpoints;
     if (!cp) return false;
     const now = this.config.clock.now();
+    cp.coordinator.expireOverdue();
     if (this.nextCheckpointAt === Infinity) this.nextCheckpointAt = now + cp.intervalMs;
     if (now >= this.nextCheckpointAt && !cp.coordinator.busy) {
       this.nextCheckpointAt = now + cp.intervalMs;
