@@ -48,8 +48,11 @@ export interface ReaderSettings<Offset> {
 export class EventLogReader<Offset> implements SourceReader<unknown, Offset> {
   private committed: Offset;
   private cursor: LogCursor<Offset> | undefined;
-  /** Read from the cursor but not yet returned (not yet due, or a bad line that ends the batch). */
-  private held: LogItem<Offset> | undefined;
+  /**
+   * Taken from the cursor but not yet returned: a record not yet due, a bad line that ends the batch,
+   * or a read still in progress.
+   */
+  private held: LogItem<Offset> | Promise<LogItem<Offset>> | undefined;
   private anchor: { wall: number; event: number } | undefined;
 
   constructor(
@@ -71,7 +74,16 @@ export class EventLogReader<Offset> implements SourceReader<unknown, Offset> {
     fill: while (values.length + sideOutputs.length < maxRecords) {
       let item = this.held ?? cursor.next();
       this.held = undefined;
-      if (item instanceof Promise) item = await item;
+      if (item instanceof Promise) {
+        if (values.length + sideOutputs.length > 0) {
+          // Hand out what is buffered rather than wait for more input (a stream may be slow to
+          // deliver); the read goes on and the next poll takes its result.
+          item.catch(() => {});
+          this.held = item;
+          break fill;
+        }
+        item = await item;
+      }
       switch (item.kind) {
         case 'end':
         case 'wait':

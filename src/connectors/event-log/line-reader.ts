@@ -8,8 +8,10 @@ const QUOTE = 34;
  * what text offsets are made of. Works on bytes, so positions stay exact whatever the UTF-8 content.
  */
 export class LineReader {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
   private start = 0;
+  /** Index of the next quote in `buffer` (-1: none left, -2: not searched yet), so a quote-free buffer is scanned once. */
+  private nextQuote = -2;
   /** Byte position (in the input) of the first unconsumed byte. */
   position: number;
 
@@ -37,7 +39,7 @@ export class LineReader {
     for (;;) {
       const end = buffer.indexOf(NEWLINE, from);
       if (end < 0) return undefined;
-      for (let q = buffer.indexOf(QUOTE, from); q >= 0 && q < end; q = buffer.indexOf(QUOTE, q + 1)) insideQuotes = !insideQuotes;
+      for (let q = this.quoteAtOrAfter(from); q >= 0 && q < end; q = this.quoteAtOrAfter(q + 1)) insideQuotes = !insideQuotes;
       if (!insideQuotes) return this.consume(end);
       from = end + 1;
     }
@@ -58,6 +60,7 @@ export class LineReader {
       this.buffer = merged;
     }
     this.start = 0;
+    this.nextQuote = -2;
     return true;
   }
 
@@ -72,6 +75,12 @@ export class LineReader {
 
   close(): Promise<void> {
     return this.stream.close();
+  }
+
+  private quoteAtOrAfter(position: number): number {
+    if (this.nextQuote === -1) return -1;
+    if (this.nextQuote < position) this.nextQuote = this.buffer.indexOf(QUOTE, position);
+    return this.nextQuote;
   }
 
   private consume(newline: number): Uint8Array {

@@ -1,0 +1,135 @@
+import type { AsyncBuffer, FileMetaData, ParquetParsers } from 'hyparquet';
+import type { LogCursor, LogItem } from './event-log-reader.ts';
+import type { EventLogSplit, ParquetOffset } from './event-log-split.ts';
+import { tryEventTime, type EventTimeOf } from './event-time.ts';
+
+/** An opened Parquet file: random access, its footer, and the first row of each row group. */
+export interface ParquetFile {
+  readonly name: string;
+  readonly file: AsyncBuffer;
+  readonly metadata: FileMetaData;
+  /** `rowGroupStarts[g]` is the first row of row group g; the last entry is the number of rows. */
+  readonly rowGroupStarts: number[];
+}
+
+type Item = LogItem<ParquetOffset>;
+const END: Item = { kind: 'end' };
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Timestamps (any unit, and legacy INT96) become epoch milliseconds, rounded down; DATE becomes the
+ * epoch milliseconds of that day's midnight UTC.
+ */
+export const epochMillisParsers: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (ms: bigint) => Number(ms),
+  timestampFromMicroseconds: (us: bigint) => floorDiv(us, 1_000),
+  timestampFromNanoseconds: (ns: bigint) => floorDiv(ns, 1_000_000),
+  dateFromDays: (days: number) => days * MS_PER_DAY,
+};
+
+function floorDiv(value: bigint | number, divisor: number): number {
+  if (typeof value === 'number') return Math.floor(value / divisor);
+  const d = BigInt(divisor);
+  const q = value / d;
+  return Number(value % d < 0n ? q - 1n : q);
+}
+
+export async function openParquetFile(name: string, file: AsyncBuffer): Promise<ParquetFile> {
+  const { parquetMetadataAsync } = await import('hyparquet');
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file, { parsers: epochMillisParsers });
+  } catch (error) {
+    throw new Error(`'${name}' is not a readable Parquet file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const rowGroupStarts = [0];
+  for (const group of metadata.row_groups) rowGroupStarts.push(rowGroupStarts.at(-1)! + Number(group.num_rows));
+  return { name, file, metadata, rowGroupStarts };
+}
+
+/**
+ * Reads the rows `[split.start, split.end)` of a Parquet file one row group at a time (a row group is
+ * the unit Parquet decodes; holding one keeps memory bounded). Values: INT64 becomes a number when it
+ * is a safe integer and stays a BigInt otherwise (no digit is lost); timestamps and dates become epoch
+ * milliseconds; strings, booleans, doubles, lists and structs come as hyparquet decodes them.
+ */
+export class ParquetCursor implements LogCursor<ParquetOffset> {
+  private row: number;
+  private rows: Array<Record<string, unknown>> = [];
+  private rowsStart = 0;
+  private readonly end: number;
+
+  constructor(
+    private readonly load: () => Promise<ParquetFile>,
+    split: EventLogSplit,
+    offset: ParquetOffset,
+    private readonly eventTime: EventTimeOf | undefined,
+  ) {
+    this.row = offset.row;
+    this.end = split.end ?? Infinity;
+  }
+
+  next(): Item | Promise<Item> {
+    if (this.row >= this.end) return END;
+    const i = this.row - this.rowsStart;
+    if (i >= 0 && i < this.rows.length) return this.toItem(this.rows[i]!);
+    return this.readRowGroup();
+  }
+
+  async close(): Promise<void> {
+    this.rows = [];
+  }
+
+  private async readRowGroup(): Promise<Item> {
+    const parquet = await this.load();
+    const starts = parquet.rowGroupStarts;
+    if (this.row >= starts.at(-1)!) return END;
+    let group = 0;
+    while (starts[group + 1]! <= this.row) group++;
+    const rowStart = starts[group]!;
+    const rowEnd = starts[group + 1]!;
+    const { parquetReadObjects } = await import('hyparquet');
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = await parquetReadObjects({ file: parquet.file, metadata: parquet.metadata, rowStart, rowEnd, parsers: epochMillisParsers });
+    } catch (error) {
+      throw new Error(
+        `Cannot decode row group ${group} (rows ${rowStart + 1}..${rowEnd}) of '${parquet.name}': ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    if (rows.length !== rowEnd - rowStart) {
+      throw new Error(`Row group ${group} of '${parquet.name}' should hold ${rowEnd - rowStart} rows, decoded ${rows.length}`);
+    }
+    this.rows = rows.map((row) => normalize(row) as Record<string, unknown>);
+    this.rowsStart = rowStart;
+    return this.next();
+  }
+
+  private toItem(value: Record<string, unknown>): Item {
+    this.row++;
+    const after = { row: this.row };
+    const timestamp = tryEventTime(this.eventTime, value);
+    if (typeof timestamp !== 'number') return { kind: 'malformed', line: this.row, text: rowText(value), error: timestamp.error, after };
+    return { kind: 'record', value, timestamp, after };
+  }
+}
+
+/** Safe INT64 values as numbers, through lists and structs. */
+function normalize(value: unknown): unknown {
+  if (typeof value === 'bigint') return value >= -Number.MAX_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value;
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '__proto__') Object.defineProperty(out, k, { value: normalize(v), enumerable: true, writable: true, configurable: true });
+      else out[k] = normalize(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+function rowText(row: unknown): string {
+  return JSON.stringify(row, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Array.from(v) : v)) ?? String(row);
+}
