@@ -54,6 +54,7 @@ export class WindowAggKernel implements WindowAggregator {
   private idleMarks = new Uint8Array(1024);
   private readonly empty: WindowResults;
   private pristine = true;
+  private readonly onKeyReleased: ((key: string | number) => void) | undefined;
   // The input region (fixed for the kernel's lifetime).
   private readonly inKeysPtr: number;
   private readonly inTsPtr: number;
@@ -90,6 +91,7 @@ export class WindowAggKernel implements WindowAggregator {
       if (!Number.isInteger(value) || value < 1 || value > 1 << 20) throw new RangeError(`${name} must be an integer in [1, 2^20], got ${value}`);
     }
     this.batchCapacity = batchCapacity;
+    this.onKeyReleased = options.onKeyReleased;
     const instance = moduleOrInstance instanceof WebAssembly.Instance ? moduleOrInstance : new WebAssembly.Instance(moduleOrInstance, {});
     this.k = instance.exports as unknown as KernelExports;
     this.memory = this.k.memory;
@@ -251,7 +253,7 @@ export class WindowAggKernel implements WindowAggregator {
     }
     const status = this.k.restoreRecords(recordCount);
     if (status < 0) {
-      for (const id of ids) if (this.k.keyWindowCount(id) === 0) this.dictionary.release(id);
+      for (const id of ids) if (this.k.keyWindowCount(id) === 0) this.releaseKey(id);
       if (status !== ERR_DUPLICATE_WINDOW) throw outOfMemory();
       const r = this.k.errorIndex();
       const view = new DataView(snapshot.records.buffer, snapshot.records.byteOffset + r * recordSize, recordSize);
@@ -327,12 +329,20 @@ export class WindowAggKernel implements WindowAggregator {
       const marks = this.idleMarks;
       for (let i = 0; i < newer.length; i++) marks[newer.ids[i]] = 1;
       // release() ignores ids already released (an id can be listed twice).
-      for (let i = 0; i < idle.length; i++) if (marks[idle[i]] === 0) this.dictionary.release(idle[i]);
+      for (let i = 0; i < idle.length; i++) if (marks[idle[i]] === 0) this.releaseKey(idle[i]);
       for (let i = 0; i < newer.length; i++) marks[newer.ids[i]] = 0;
     }
     older.length = 0;
     this.idleIdsOlder = newer;
     this.idleIds = older;
+  }
+
+  /** Drops a key from the dictionary (its id gets reused) and tells `options.onKeyReleased`. */
+  private releaseKey(id: number): void {
+    const key = this.dictionary.keyOf(id);
+    if (key === undefined) return;
+    this.dictionary.release(id);
+    this.onKeyReleased?.(key);
   }
 
   /** Keys in the key dictionary: live keys plus keys idle for less than about two generations. */
@@ -365,6 +375,11 @@ export interface WindowAggKernelOptions {
   batchCapacity?: number;
   /** Output rows per kernel call (output region size). Default 8192. */
   outputCapacity?: number;
+  /**
+   * Called with each key the kernel drops from its key dictionary (it had no window for a while).
+   * A host that mirrors the dictionary, like a kernel worker's client (src/workers), frees its own id then.
+   */
+  onKeyReleased?: (key: string | number) => void;
 }
 
 // =====================================================================================

@@ -1,0 +1,132 @@
+import { type ResourceLimits, Worker } from 'node:worker_threads';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { KERNEL_WORKER_READY } from './kernel-worker-protocol.ts';
+import type { SpawnedWorker, WorkerPlatform } from './worker-platform.ts';
+
+/**
+ * Worker threads for Node (`worker_threads`). Only worker-platform.ts imports this file, by a
+ * computed URL, so it never reaches a browser bundle.
+ *
+ * Running from TypeScript sources (this file's URL ends in .ts: under tsx or vitest), the worker's
+ * entry is TypeScript too, so the thread first registers tsx's loader through its API
+ * (`tsx/esm/api` register()). `execArgv: ['--import', 'tsx']` is not enough: tsx registers its
+ * hooks in worker threads only on Node >= 22.22.3 / 24.11.1 (on Node 20 the worker fails with
+ * ERR_UNKNOWN_FILE_EXTENSION), and the engines field allows Node 20. A built .js library starts
+ * kernel.worker.js directly.
+ */
+/** The extension of this file's source: '.ts' under tsx or vitest, '.js' when built. */
+const SOURCE_EXTENSION = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
+
+export function createNodeWorkerPlatform(options: NodeWorkerPlatformOptions = {}): WorkerPlatform {
+  return {
+    name: 'node',
+    async spawnKernelWorker(): Promise<SpawnedWorker> {
+      const worker = startWorker(new URL(`./kernel.worker${SOURCE_EXTENSION}`, import.meta.url), options);
+      try {
+        await whenReady(worker);
+      } catch (error) {
+        await worker.terminate();
+        throw error;
+      }
+      return spawned(worker);
+    },
+  };
+}
+
+export interface NodeWorkerPlatformOptions {
+  /** Heap limits per worker thread: a worker that exceeds them dies (its client rejects every call). */
+  resourceLimits?: ResourceLimits;
+}
+
+export const nodeWorkerPlatform: WorkerPlatform = createNodeWorkerPlatform();
+
+/** CommonJS, run by `eval: true`: registers tsx in this thread, then imports the TypeScript entry. */
+const TSX_BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+import(workerData.tsxApi).then(({ register }) => {
+  register();
+  return import(workerData.entry);
+});
+`;
+
+function startWorker(entry: URL, { resourceLimits }: NodeWorkerPlatformOptions): Worker {
+  const name = 'freshet-kernel';
+  if (SOURCE_EXTENSION === '.js') return new Worker(entry, { name, resourceLimits });
+  let tsxApi: string;
+  try {
+    tsxApi = import.meta.resolve('tsx/esm/api');
+  } catch (error) {
+    throw new Error('Kernel workers started from TypeScript sources need tsx (a devDependency); install it or run the built library', { cause: error });
+  }
+  return new Worker(TSX_BOOTSTRAP, {
+    eval: true,
+    name,
+    resourceLimits,
+    execArgv: withoutTsxLoader(process.execArgv),
+    workerData: { tsxApi, entry: entry.href },
+  });
+}
+
+/** Drops tsx's own loader flags (inherited from `tsx script.ts`): the bootstrap registers tsx once. */
+function withoutTsxLoader(execArgv: readonly string[]): string[] {
+  const isTsx = (value: string) => /(^|[/\\])tsx([/\\]|$)/.test(value);
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i];
+    const [name, inline] = flag.split('=', 2) as [string, string | undefined];
+    if (name === '--import' || name === '--require' || name === '-r' || name === '--loader' || name === '--experimental-loader') {
+      const value = inline ?? execArgv[i + 1] ?? '';
+      if (inline === undefined) i++;
+      if (!isTsx(value)) kept.push(name, value);
+      continue;
+    }
+    kept.push(flag);
+  }
+  return kept;
+}
+
+function whenReady(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (message: unknown) => {
+      if (message !== KERNEL_WORKER_READY) return;
+      cleanup();
+      resolve();
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(new Error(`The kernel worker failed to start: ${error.message}`, { cause: error }));
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`The kernel worker exited with code ${code} while starting`));
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
+
+function spawned(worker: Worker): SpawnedWorker {
+  let terminating: Promise<void> | undefined;
+  const death = new Promise<Error>((resolve) => {
+    worker.on('error', (error) => {
+      if (terminating === undefined) resolve(error);
+    });
+    worker.on('exit', (code) => {
+      if (terminating === undefined) resolve(new Error(`its thread exited with code ${code}`));
+    });
+  });
+  return {
+    endpoint: nodeEndpoint(worker),
+    death,
+    terminate() {
+      terminating ??= worker.terminate().then(() => undefined);
+      return terminating;
+    },
+  };
+}
