@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { encodeJson } from './rest-json.ts';
+import { createRestRoutes, DEFAULT_MAX_BODY_BYTES, type RestHandler, type RestOptions } from './rest-routes.ts';
+import { splitRequestTarget } from './request-target.ts';
+
+export interface RestServerOptions extends RestOptions {
+  /** Default 127.0.0.1 (this machine only). */
+  host?: string;
+  /** Default 8081 (Flink's REST port); 0 picks a free port, see `url`. */
+  port?: number;
+}
+
+export interface RestServer {
+  /** `http://127.0.0.1:8081`, with the port actually bound. */
+  readonly url: string;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the REST routes (`createRestRoutes`) over HTTP with `node:http`: every job of this process.
+ *
+ * ```ts
+ * const server = await startRestServer({ port: 0 });
+ * console.log(`${server.url}/jobs`);
+ * await server.close();
+ * ```
+ */
+export async function startRestServer(options: RestServerOptions = {}): Promise<RestServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8081;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`REST port must be an integer from 0 to 65535, got ${String(port)}`);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const routes = createRestRoutes({ ...options, maxBodyBytes });
+  const server = createServer((req, res) => {
+    handle(routes, maxBodyBytes, req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, { 'content-type': 'application/json; charset=utf-8' }, encodeJson({ errors: [`Internal error: ${String(error)}`] }));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`Cannot start the REST server: ${host}:${port} is already in use; choose another port (port 0 picks a free one)`)
+          : new Error(`Cannot start the REST server on ${host}:${port}: ${error.message}`),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostInUrl = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${hostInUrl}:${address.port}`,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+async function handle(routes: RestHandler, maxBodyBytes: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const target = req.url ?? '/';
+  const declared = Number(req.headers['content-length']);
+  const tooLarge = () => {
+    // Answer at once and close: the client may still be sending, and we will not read the rest.
+    res.setHeader('connection', 'close');
+    send(res, 413, { 'content-type': 'application/json; charset=utf-8' }, encodeJson({ errors: [`Request body is larger than ${maxBodyBytes} bytes`] }));
+    req.resume();
+  };
+  if (Number.isFinite(declared) && declared > maxBodyBytes) return tooLarge();
+  const body = await readBody(req, maxBodyBytes);
+  if (body === 'too-large') return tooLarge();
+  const { path, query } = splitRequestTarget(target);
+  const origin = req.headers.origin;
+  const response = await routes({
+    method: req.method ?? 'GET',
+    path,
+    query,
+    body,
+    headers: origin === undefined ? {} : { origin },
+  });
+  send(res, response.status, response.headers, response.body);
+}
+
+/** The body as text (undefined when empty), or 'too-large' as soon as it passes the limit. */
+function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<string | undefined | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) return void chunks.push(chunk);
+      // Stop collecting, but keep draining (not destroying) so the 413 reaches the client.
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.resume();
+      resolve('too-large');
+    };
+    const onEnd = () => resolve(size > 0 ? Buffer.concat(chunks).toString('utf8') : undefined);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
