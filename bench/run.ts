@@ -42,6 +42,11 @@ const benches: Record<string, () => Promise<void>> = {
     console.log(`  1M live window accumulators: synchronous part ${r.syncMs.toFixed(1)} ms (target < 20 ms), checkpoint ${(r.sizeBytes / 1e6).toFixed(1)} MB, barrier to durable ${r.durationMs.toFixed(0)} ms`);
     console.log(`  restore: decode ${r.decodeMs.toFixed(0)} ms, deploy with state ${r.restoreMs.toFixed(0)} ms`);
   },
+  async nexmark() {
+    // Flags: --events=N (default 10M), --warmup=N, --queries=q0,q5, --parallelism=1,2
+    const { runNexmarkBenchCli } = await import('./nexmark/nexmark-bench.ts');
+    await runNexmarkBenchCli(process.argv.slice(2));
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
