@@ -80,3 +80,8 @@ export type {
 export type { JobExecutionResult, JobStatus, JobMetrics } from './runtime/job-client.ts';
 export { OperatorFailure } from './runtime/operator-failure.ts';
 export { JobCanceledError } from './runtime/job-executor.ts';
+
+export { EventLogSource } from './connectors/event-log/event-log-source.ts';
+export type { EventRecord, EventLogOptions, NdjsonOptions, CsvOptions, ParquetOptions } from './connectors/event-log/event-log-source.ts';
+export { MalformedInputError } from './connectors/event-log/malformed-input-error.ts';
+export type { MalformedRecord } from './connectors/event-log/malformed-input-error.ts';

@@ -80,7 +80,7 @@ async function run(entries: Array<TimelineEntry<Ev>>, s: Parameters<typeof assig
           for (const r of elements) out.collect({ key, windowStart: ctx.window.start, windowEnd: ctx.window.end, ...r });
         },
       })
-    : windowed.aggregate(fields());
+    : (windowed.aggregate(fields()) as DataStream<unknown>);
   const lateTagged = results.getSideOutput(late).map((e) => ({ late: e }));
   return normalize(await results.union(lateTagged as DataStream<unknown>).executeAndCollectTimeline());
 }

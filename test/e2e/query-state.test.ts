@@ -10,7 +10,7 @@ describe('queryable window state', () => {
     it(`live partial aggregates of in-flight windows match what the window later emits (${kernels}${session ? ', sessions' : ''})`, async () => {
       // One record per batch, so the probe is read after the window operator saw every record before it.
       const env = StreamExecutionEnvironment.create({ kernels, parallelism: 2, sourceBatchSize: 1 });
-      const input = [
+      const input: Array<{ value: { k: string; x: number }; timestamp: number } | { watermark: number }> = [
         { value: { k: 'a', x: 1 }, timestamp: 1 },
         { value: { k: 'a', x: 2 }, timestamp: 3 },
         { value: { k: 'b', x: 5 }, timestamp: 4 },
