@@ -89,9 +89,12 @@ export class ParquetCursor implements LogCursor<ParquetOffset> {
     const rowStart = starts[group]!;
     const rowEnd = starts[group + 1]!;
     const { parquetReadObjects } = await import('hyparquet');
+    // hyparquet alone decodes only Snappy and uncompressed pages; real files (the bundled
+    // flights-3m.parquet is ZSTD) also use ZSTD, GZIP, Brotli and LZ4.
+    const { compressors } = await import('hyparquet-compressors');
     let rows: Array<Record<string, unknown>>;
     try {
-      rows = await parquetReadObjects({ file: parquet.file, metadata: parquet.metadata, rowStart, rowEnd, parsers: epochMillisParsers });
+      rows = await parquetReadObjects({ file: parquet.file, metadata: parquet.metadata, rowStart, rowEnd, parsers: epochMillisParsers, compressors });
     } catch (error) {
       throw new Error(
         `Cannot decode row group ${group} (rows ${rowStart + 1}..${rowEnd}) of '${parquet.name}': ${error instanceof Error ? error.message : String(error)}`,

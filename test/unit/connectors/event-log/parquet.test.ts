@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,6 +111,25 @@ describe('EventLogSource.parquet', () => {
     const tag = new OutputTag<MalformedRecord>('bad');
     const items = await drain(EventLogSource.parquet(path, { speed: 1e9, timestamp: 'time', onMalformed: tag }).createReader({ splitId: 'all', start: 0, end: null }, readerContext()) as SourceReader<unknown>, 1);
     expect(items).toEqual([{ record: { time: 0 } }, { dead: { input: path, line: 2, text: '{"time":null}', error: expect.stringContaining("field 'time'") } }, { record: { time: 0 } }]);
+  });
+
+  it('decodes compressed pages: GZIP and Brotli (written here), ZSTD (the bundled flights-3m.parquet)', async () => {
+    for (const [codec, compress] of [['GZIP', gzipSync], ['BROTLI', brotliCompressSync]] as const) {
+      const buffer = parquetWriteBuffer({
+        columnData: [{ name: 'n', data: Array.from({ length: 50 }, (_, i) => i * 3), type: 'INT32' }],
+        codec,
+        compressors: { [codec]: (bytes: Uint8Array) => new Uint8Array(compress(bytes)) },
+      });
+      expect(await readSource(EventLogSource.parquet(file(buffer)))).toEqual(Array.from({ length: 50 }, (_, i) => ({ n: i * 3 })));
+    }
+    const flights = fileURLToPath(new URL('../../../../node_modules/vega-datasets/data/flights-3m.parquet', import.meta.url));
+    const source = EventLogSource.parquet(flights);
+    const first = await readItems(source.createReader((await source.createSplits(1))[0]!, readerContext()) as SourceReader<unknown>, 2, 2);
+    // 2001-01-01 00:01, as the BTS recorded it (local time, no zone): TIMESTAMP(MICROS) -> epoch ms.
+    expect(first).toEqual([
+      { record: { date: Date.UTC(2001, 0, 1, 0, 1), delay: 33, distance: 2176, origin: 'LAS', destination: 'PHL' } },
+      { record: { date: Date.UTC(2001, 0, 1, 0, 1), delay: 19, distance: 215, origin: 'ATL', destination: 'SAV' } },
+    ]);
   });
 
   it('a file that is not Parquet fails with its name', async () => {
