@@ -1,5 +1,6 @@
 import type { TimerService } from '../api/functions.ts';
 import type { Key, KeyGroupRange } from '../state/key-groups.ts';
+import { ProcessingTimeWakeups } from '../time/processing-time-wakeups.ts';
 import { TimerQueue, type TimerScope } from '../time/timer-queue.ts';
 import type { OperatorContext } from './stream-operator.ts';
 
@@ -17,6 +18,7 @@ export class KeyedTimers {
   private readonly processing = new TimerQueue<null>();
   private readonly eventScopes: Array<Map<Key, TimerScope<null>>> = [];
   private readonly processingScopes: Array<Map<Key, TimerScope<null>>> = [];
+  private readonly wakeups: ProcessingTimeWakeups;
   watermark = -Infinity;
   private currentKey: Key | undefined;
   private currentGroup = 0;
@@ -25,6 +27,7 @@ export class KeyedTimers {
     private readonly ctx: OperatorContext,
     private readonly range: KeyGroupRange,
   ) {
+    this.wakeups = new ProcessingTimeWakeups((time) => ctx.scheduleProcessingTime(time));
     for (let g = range.start; g <= range.end; g++) {
       this.eventScopes.push(new Map());
       this.processingScopes.push(new Map());
@@ -57,7 +60,7 @@ export class KeyedTimers {
     deleteEventTimeTimer: (time) => this.scopeDelete('event', time),
     registerProcessingTimeTimer: (time) => {
       this.processing.register(this.scope('processing', true)!, checkTime(time));
-      this.ctx.scheduleProcessingTime(time);
+      this.wakeups.request(time);
     },
     deleteProcessingTimeTimer: (time) => this.scopeDelete('processing', time),
   };
@@ -83,10 +86,7 @@ export class KeyedTimers {
       this.forgetIfEmpty(domain, t.scope);
       fire(t.scope.key, t.scope.keyGroup, t.time);
     }
-    if (domain === 'processing') {
-      const next = queue.peekTime();
-      if (next !== undefined) this.ctx.scheduleProcessingTime(next);
-    }
+    if (domain === 'processing') this.wakeups.fired(time, queue.peekTime());
   }
 
   snapshot(): KeyedTimersSnapshot {

@@ -3,6 +3,7 @@ import type { OutputTag } from '../api/output-tag.ts';
 import type { RecordBatch } from '../runtime/stream-element.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { ReducingState, ReducingStateDescriptor, ValueState, ValueStateDescriptor } from '../state/state-descriptors.ts';
+import { ProcessingTimeWakeups } from '../time/processing-time-wakeups.ts';
 import { TimerQueue, type TimerScope } from '../time/timer-queue.ts';
 import { isFire, isPurge, type OnMergeContext, type Trigger } from '../windowing/trigger.ts';
 import type { WindowAssigner } from '../windowing/window-assigners.ts';
@@ -102,6 +103,7 @@ export class WindowOperator implements StreamOperator {
   private readonly trigger: Trigger<unknown, Window>;
   private readonly eventQueue = new TimerQueue<TriggerEntry>();
   private readonly processingQueue = new TimerQueue<TriggerEntry>();
+  private readonly wakeups: ProcessingTimeWakeups;
   private readonly isEventTime: boolean;
   private readonly merging: boolean;
   private watermark = -Infinity;
@@ -126,6 +128,7 @@ export class WindowOperator implements StreamOperator {
     private readonly output: Output<unknown>,
   ) {
     this.assigner = params.assigner;
+    this.wakeups = new ProcessingTimeWakeups((time) => ctx.scheduleProcessingTime(time));
     this.trigger = params.trigger;
     this.windowFunction = params.createWindowFunction();
     // Each subtask gets its own copy of the user's reduce/aggregate function object.
@@ -153,7 +156,7 @@ export class WindowOperator implements StreamOperator {
       registerEventTimeTimer: (time) => this.eventQueue.register(this.currentTrigger!.eventTimers, time),
       registerProcessingTimeTimer: (time) => {
         this.processingQueue.register(this.currentTrigger!.processingTimers, time);
-        ctx.scheduleProcessingTime(time);
+        this.wakeups.request(time);
       },
       deleteEventTimeTimer: (time) => this.eventQueue.delete(this.currentTrigger!.eventTimers, time),
       deleteProcessingTimeTimer: (time) => this.processingQueue.delete(this.currentTrigger!.processingTimers, time),
@@ -344,8 +347,7 @@ export class WindowOperator implements StreamOperator {
 
   onProcessingTime(time: number): void {
     for (let t = this.processingQueue.pollDue(time); t !== undefined; t = this.processingQueue.pollDue(time)) this.onTimer(t.scope, t.time, 'processing');
-    const next = this.processingQueue.peekTime();
-    if (next !== undefined) this.ctx.scheduleProcessingTime(next);
+    this.wakeups.fired(time, this.processingQueue.peekTime());
   }
 
   private onTimer(scope: TimerScope<TriggerEntry>, time: number, domain: 'event' | 'processing'): void {
@@ -397,7 +399,7 @@ export class WindowOperator implements StreamOperator {
     if (this.isEventTime) this.eventQueue.register(entry.eventTimers, time);
     else {
       this.processingQueue.register(entry.processingTimers, time);
-      this.ctx.scheduleProcessingTime(time);
+      this.wakeups.request(time);
     }
   }
 
@@ -547,7 +549,7 @@ export class WindowOperator implements StreamOperator {
             for (const time of t.event) this.eventQueue.register(entry.eventTimers, time);
             for (const time of t.processing) {
               this.processingQueue.register(entry.processingTimers, time);
-              this.ctx.scheduleProcessingTime(time);
+              this.wakeups.request(time);
             }
           }
           if (k.merged) {
