@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeSnapshot, encodeSnapshot } from '../../../src/checkpoint/snapshot-codec.ts';
+import { decodeSnapshot, DeferredSnapshot, encodeSnapshot } from '../../../src/checkpoint/snapshot-codec.ts';
 
 const leaf = fc.oneof(
   fc.constant(undefined),
@@ -54,6 +54,31 @@ describe('snapshot codec', () => {
     expect(() => encodeSnapshot({ a: [1, () => 2] })).toThrow(/function at state\.a\[1\]/);
     class Thing {}
     expect(() => encodeSnapshot({ t: new Thing() })).toThrow(/instance of Thing at state\.t/);
+  });
+
+  it('round-trips large byte arrays placed among small values, byte for byte', () => {
+    const big = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7 + 3) & 0xff);
+    const floats = new Float64Array(20_000).map((_, i) => i / 3);
+    const decoded = decodeSnapshot(encodeSnapshot({ a: 'x', big, n: [1, big.subarray(10, 70_000), 'tail'], floats })) as {
+      a: string; big: Uint8Array; n: [number, Uint8Array, string]; floats: Float64Array;
+    };
+    // Compared as Buffers: element-wise deep equality of 300k bytes is needlessly slow.
+    expect(Buffer.from(decoded.big).equals(Buffer.from(big))).toBe(true);
+    expect(Buffer.from(decoded.n[1]).equals(Buffer.from(big.subarray(10, 70_000)))).toBe(true);
+    expect(Buffer.from(decoded.floats.buffer).equals(Buffer.from(floats.buffer))).toBe(true);
+    expect([decoded.a, decoded.n[0], decoded.n[2]]).toEqual(['x', 1, 'tail']);
+  });
+
+  it('encodes a DeferredSnapshot by what it materializes, only when encoding', () => {
+    let calls = 0;
+    const deferred = new DeferredSnapshot(() => {
+      calls++;
+      return { kernel: new Uint8Array([1, 2, 3]) };
+    });
+    const snapshot = { keyed: deferred };
+    expect(calls).toBe(0);
+    expect(decodeSnapshot(encodeSnapshot(snapshot))).toStrictEqual({ keyed: { kernel: new Uint8Array([1, 2, 3]) } });
+    expect(calls).toBe(1);
   });
 
   it('detects truncation and trailing garbage', () => {
