@@ -67,6 +67,10 @@ export { PrintSink } from './connectors/sinks/print-sink.ts';
 export { JobClient } from './runtime/job-client.ts';
 export { RestartStrategy } from './runtime/restart-strategy.ts';
 export { jobRegistry } from './runtime/job-registry.ts';
+// The REST routes answer in-page too (no server): the demo and the dashboard call them directly.
+export { createRestRoutes } from './rest/rest-routes.ts';
+export type { RestHandler, RestOptions, RestRequest, RestResponse, JobLookup } from './rest/rest-routes.ts';
+export { splitRequestTarget } from './rest/request-target.ts';
 export { MemoryCheckpointStorage } from './checkpoint/storage/memory-checkpoint-storage.ts';
 export { IndexedDbCheckpointStorage } from './checkpoint/storage/indexeddb-checkpoint-storage.ts';
 export { CheckpointStorageError } from './checkpoint/storage/checkpoint-storage.ts';
@@ -77,7 +81,7 @@ export type {
   CheckpointSummary,
   CheckpointKind,
 } from './checkpoint/storage/checkpoint-storage.ts';
-export type { JobExecutionResult, JobStatus, JobMetrics } from './runtime/job-client.ts';
+export type { JobExecutionResult, JobStatus, JobMetrics, JobEdge } from './runtime/job-client.ts';
 export { OperatorFailure } from './runtime/operator-failure.ts';
 export { JobCanceledError } from './runtime/job-executor.ts';
 

@@ -7,6 +7,4 @@ export { FileSystemCheckpointStorage } from './checkpoint/storage/fs-checkpoint-
 export { FileSink } from './connectors/file/file-sink.ts';
 export { startRestServer } from './rest/node-rest-server.ts';
 export type { RestServer, RestServerOptions } from './rest/node-rest-server.ts';
-export { createRestRoutes } from './rest/rest-routes.ts';
-export type { RestHandler, RestOptions, RestRequest, RestResponse, JobLookup } from './rest/rest-routes.ts';
-export { splitRequestTarget } from './rest/request-target.ts';
+// createRestRoutes and splitRequestTarget come from the universal entry: pages route in-page with them.

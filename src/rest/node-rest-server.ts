@@ -3,12 +3,19 @@ import type { AddressInfo } from 'node:net';
 import { encodeJson } from './rest-json.ts';
 import { createRestRoutes, DEFAULT_MAX_BODY_BYTES, type RestHandler, type RestOptions } from './rest-routes.ts';
 import { splitRequestTarget } from './request-target.ts';
+import { DashboardFiles, defaultDashboardDirectory } from './dashboard-files.ts';
 
 export interface RestServerOptions extends RestOptions {
   /** Default 127.0.0.1 (this machine only). */
   host?: string;
   /** Default 8081 (Flink's REST port); 0 picks a free port, see `url`. */
   port?: number;
+  /**
+   * Directory of the built dashboard, served at `/` (`index.html`) and `/assets/…`. Default: the
+   * package's `dist/dashboard/` (`npm run build:dashboard`); when it is not built, `/` says how to
+   * build it. `false`: no dashboard, `/` is a REST 404.
+   */
+  dashboard?: string | false;
 }
 
 export interface RestServer {
@@ -33,8 +40,9 @@ export async function startRestServer(options: RestServerOptions = {}): Promise<
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`REST port must be an integer from 0 to 65535, got ${String(port)}`);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const routes = createRestRoutes({ ...options, maxBodyBytes });
+  const dashboard = options.dashboard === false ? undefined : new DashboardFiles(options.dashboard ?? defaultDashboardDirectory());
   const server = createServer((req, res) => {
-    handle(routes, maxBodyBytes, req, res).catch((error: unknown) => {
+    handle(routes, dashboard, maxBodyBytes, req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, { 'content-type': 'application/json; charset=utf-8' }, encodeJson({ errors: [`Internal error: ${String(error)}`] }));
       else res.destroy();
     });
@@ -68,8 +76,16 @@ export async function startRestServer(options: RestServerOptions = {}): Promise<
   };
 }
 
-async function handle(routes: RestHandler, maxBodyBytes: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(routes: RestHandler, dashboard: DashboardFiles | undefined, maxBodyBytes: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const target = req.url ?? '/';
+  const { path, query } = splitRequestTarget(target);
+  if (dashboard?.owns(path)) {
+    req.resume();
+    const file = await dashboard.serve(req.method ?? 'GET', path);
+    res.writeHead(file.status, { 'content-length': String(file.body.length), ...file.headers });
+    res.end(file.body);
+    return;
+  }
   const declared = Number(req.headers['content-length']);
   const tooLarge = () => {
     // Answer at once and close: the client may still be sending, and we will not read the rest.
@@ -80,7 +96,6 @@ async function handle(routes: RestHandler, maxBodyBytes: number, req: IncomingMe
   if (Number.isFinite(declared) && declared > maxBodyBytes) return tooLarge();
   const body = await readBody(req, maxBodyBytes);
   if (body === 'too-large') return tooLarge();
-  const { path, query } = splitRequestTarget(target);
   const origin = req.headers.origin;
   const response = await routes({
     method: req.method ?? 'GET',

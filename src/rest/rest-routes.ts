@@ -1,4 +1,4 @@
-import type { JobClient, JobStatus } from '../runtime/job-client.ts';
+import type { JobClient, JobEdge, JobStatus } from '../runtime/job-client.ts';
 import { jobRegistry } from '../runtime/job-registry.ts';
 import type { OperatorMetrics } from '../runtime/job-executor.ts';
 import { SystemClock, type Clock } from '../time/clock.ts';
@@ -234,7 +234,7 @@ export function createRestRoutes(options: RestOptions = {}): RestHandler {
     const vertices = d.operators.map((o) => vertexOf(o, state));
     return {
       status: 200,
-      body: { jid: d.jobId, name: d.name, state, ...jobTimes(job), vertices, 'status-counts': { [state]: vertices.length } },
+      body: { jid: d.jobId, name: d.name, state, ...jobTimes(job), vertices, 'status-counts': { [state]: vertices.length }, plan: planOf(d) },
     };
   };
 
@@ -441,6 +441,40 @@ export function createRestRoutes(options: RestOptions = {}): RestHandler {
     }
   };
 }
+
+/**
+ * Flink's `plan`: one node per operator with the edges that feed it (`inputs`), so a client can draw
+ * the job graph. A forward edge between operators of different parallelism is shown as the rebalance
+ * the runtime turns it into.
+ */
+function planOf(d: ReturnType<JobClient['describe']>) {
+  const parallelism = new Map(d.operators.map((o) => [o.operatorId, o.parallelism]));
+  const shipStrategy = (e: JobEdge) =>
+    e.partitioning === 'forward' && parallelism.get(e.source) !== parallelism.get(e.target) ? 'REBALANCE' : SHIP_STRATEGY[e.partitioning];
+  return {
+    jid: d.jobId,
+    name: d.name,
+    type: 'STREAMING',
+    nodes: d.operators.map((o) => ({
+      id: o.operatorId,
+      parallelism: o.parallelism,
+      operator: o.implementation,
+      description: o.name,
+      inputs: d.edges
+        .filter((e) => e.target === o.operatorId)
+        .map((e, num) => ({
+          num,
+          id: e.source,
+          ship_strategy: shipStrategy(e),
+          exchange: 'pipelined_bounded',
+          input: e.input,
+          ...(e.sideOutput !== undefined ? { 'side-output': e.sideOutput } : {}),
+        })),
+    })),
+  };
+}
+
+const SHIP_STRATEGY: Record<JobEdge['partitioning'], string> = { forward: 'FORWARD', rebalance: 'REBALANCE', hash: 'HASH', broadcast: 'BROADCAST', global: 'GLOBAL' };
 
 function isStateChanging(method: string): boolean {
   return !(['GET', 'HEAD', 'OPTIONS'] as HttpMethod[]).includes(method as HttpMethod);

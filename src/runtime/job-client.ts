@@ -15,6 +15,17 @@ export interface JobExecutionResult {
 
 export type JobStatus = 'running' | 'restarting' | 'finished' | 'failed' | 'canceled';
 
+/** An edge of the job graph between two operators (by operator id, as in `OperatorMetrics`). */
+export interface JobEdge {
+  source: string;
+  target: string;
+  partitioning: 'forward' | 'rebalance' | 'hash' | 'broadcast' | 'global';
+  /** Which input of a two-input operator the edge feeds (0 or 1). */
+  input: number;
+  /** Set when the edge carries a side output of `source`. */
+  sideOutput?: string;
+}
+
 export interface JobMetrics {
   operators: OperatorMetrics[];
   checkpoints: Omit<CheckpointStats, 'history'> & { history: CheckpointStats['history'] };
@@ -185,7 +196,9 @@ export class JobClient {
     if (!found && !backend.stateNames().includes(stateName)) {
       throw new Error(`Operator '${uid}' has no state named '${stateName}' (it has: ${backend.stateNames().join(', ') || 'none'})`);
     }
-    return value;
+    // A copy taken now: the live object (a list, an accumulator) keeps changing as the job runs on,
+    // and a caller that encodes it later (REST) must not see a value the operator never held.
+    return structuredClone(value);
   }
 
   /**
@@ -206,9 +219,20 @@ export class JobClient {
     });
   }
 
-  /** The job's operators as deployed: for overviews (REST, dashboard). */
-  describe(): { jobId: string; name: string; status: JobStatus; startTime: number; operators: OperatorMetrics[] } {
-    return { jobId: this.jobId, name: this.config.name, status: this.state, startTime: this.startTime, operators: this.executor.metrics() };
+  /** The job's operators as deployed, and the edges between them: for overviews (REST, dashboard). */
+  describe(): { jobId: string; name: string; status: JobStatus; startTime: number; operators: OperatorMetrics[]; edges: JobEdge[] } {
+    const idOf = (node: number) => {
+      const n = this.graph.node(node);
+      return n.operatorId ?? String(n.id);
+    };
+    const edges = this.graph.edges.map((e): JobEdge => ({
+      source: idOf(e.source),
+      target: idOf(e.target),
+      partitioning: e.partitioning.kind,
+      input: e.input,
+      ...(e.sideOutput !== undefined ? { sideOutput: e.sideOutput } : {}),
+    }));
+    return { jobId: this.jobId, name: this.config.name, status: this.state, startTime: this.startTime, operators: this.executor.metrics(), edges };
   }
 
   metrics(): JobMetrics {
