@@ -207,6 +207,17 @@ export class WindowAggKernel implements WindowAggregator {
   }
 
   snapshot(keyGroupFrom: number, keyGroupTo: number): Uint8Array {
+    return this.snapshotCopy(keyGroupFrom, keyGroupTo).encode();
+  }
+
+  /**
+   * The synchronous half of {@link snapshot}: copies the records of the key groups out of linear
+   * memory and the keys they name out of the dictionary (flat arrays, no per-key objects), so
+   * processing can go on at once; `encode()` later builds the same bytes `snapshot` returns. For
+   * 1M windows the copy takes milliseconds; encoding takes longer and belongs to a checkpoint's
+   * asynchronous phase.
+   */
+  snapshotCopy(keyGroupFrom: number, keyGroupTo: number): { encode(): Uint8Array } {
     checkKeyGroupRange(keyGroupFrom, keyGroupTo);
     const recordCount = this.k.snapshotCollect(keyGroupFrom, keyGroupTo);
     if (recordCount < 0) throw outOfMemory();
@@ -217,21 +228,35 @@ export class WindowAggKernel implements WindowAggregator {
     // Replace per-instance key ids by indices into the snapshot's own key table.
     const words = new Int32Array(records.buffer);
     const stride = recordSize >> 2;
-    const keyIndex = new Map<number, number>();
-    const keys: Array<{ key: string | number; keyGroup: number }> = [];
+    const indexOfId = new Int32Array(this.dictionary.highWater).fill(-1);
+    const keys: Array<string | number> = [];
+    const groups: number[] = [];
     for (let r = 0; r < recordCount; r++) {
-      const id = words[r * stride];
-      let index = keyIndex.get(id);
-      if (index === undefined) {
+      const id = words[r * stride]!;
+      let index = indexOfId[id]!;
+      if (index < 0) {
         index = keys.length;
-        keyIndex.set(id, index);
-        keys.push({ key: this.dictionary.keyOf(id) as string | number, keyGroup: this.dictionary.groupOf(id) });
+        indexOfId[id] = index;
+        keys.push(this.dictionary.keyOf(id) as string | number);
+        groups.push(this.dictionary.groupOf(id));
       }
       words[r * stride] = index;
     }
-    return encodeSnapshot({
-      config: this.config, watermark: this.k.currentWatermark(), keyGroupFrom, keyGroupTo, keys, recordSize, recordCount, records,
-    });
+    const { config } = this;
+    const watermark = this.k.currentWatermark();
+    return {
+      encode: () =>
+        encodeSnapshot({
+          config,
+          watermark,
+          keyGroupFrom,
+          keyGroupTo,
+          keys: keys.map((key, i) => ({ key, keyGroup: groups[i]! })),
+          recordSize,
+          recordCount,
+          records,
+        }),
+    };
   }
 
   restore(bytes: Uint8Array): void {

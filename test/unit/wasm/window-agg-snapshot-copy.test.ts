@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadWindowAggKernelModule, WindowAggKernel } from '../../../src/wasm/window-agg-kernel.ts';
+
+/**
+ * A checkpoint's synchronous phase takes `snapshotCopy` and encodes it after processing resumed:
+ * what it encodes must be the state at the copy, whatever the kernel did since (more records,
+ * fired and cleaned-up windows, keys released and their ids reused).
+ */
+let kernelModule: WebAssembly.Module;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ['scripts/build-wasm.mjs'], { stdio: 'pipe' });
+  kernelModule = await loadWindowAggKernelModule();
+});
+
+const config = { kind: 'tumbling' as const, size: 10, allowedLateness: 0, aggs: [{ kind: 'count' as const }, { kind: 'sum' as const, column: 0 }], numColumns: 1 };
+
+function feed(kernel: WindowAggKernel, events: Array<[key: string | number, ts: number, x: number]>) {
+  const ids = Int32Array.from(events, ([k]) => kernel.keyId(k, typeof k === 'number' ? k % 7 : k.length % 7));
+  kernel.addBatch(ids, Float64Array.from(events, (e) => e[1]), [Float64Array.from(events, (e) => e[2])]);
+}
+
+/** Every in-flight window of each key: [start, end, ...values], in a canonical order. */
+function windowsByKey(kernel: WindowAggKernel, keys: Array<string | number>) {
+  return keys.map((key) => {
+    const w = kernel.windowsOfKey(key);
+    const rows: number[][] = [];
+    for (let i = 0; i < w.count; i++) rows.push([w.starts[i]!, w.ends[i]!, ...w.values.map((v) => v[i]!)]);
+    return [key, rows.sort((a, b) => a[0]! - b[0]!)] as const;
+  });
+}
+
+describe('WindowAggKernel.snapshotCopy', () => {
+  it('encodes later exactly what snapshot() gives at the time of the copy', () => {
+    const kernel = new WindowAggKernel(kernelModule, config);
+    const before: Array<[string | number, number, number]> = [];
+    for (let i = 0; i < 500; i++) before.push([i % 3 === 0 ? `k${i % 41}` : i % 37, (i * 7) % 40, i]);
+    feed(kernel, before);
+    const keys = [...new Set(before.map((e) => e[0]))];
+    const windowsAtCopy = windowsByKey(kernel, keys);
+    expect(windowsAtCopy.every(([, rows]) => rows.length > 0)).toBe(true);
+    const atCopy = kernel.snapshot(0, 6);
+    const copy = kernel.snapshotCopy(0, 6);
+
+    // Fire and clean up every window, so keys are released and their ids handed to new keys.
+    kernel.advanceWatermark(1_000);
+    const after: Array<[string | number, number, number]> = [];
+    for (let i = 0; i < 300; i++) after.push([`new${i}`, 2_000 + i, -i]);
+    feed(kernel, after);
+    kernel.advanceWatermark(1_500);
+
+    const encodedLater = copy.encode();
+    expect(Buffer.from(encodedLater).equals(Buffer.from(atCopy))).toBe(true);
+    expect(Buffer.from(kernel.snapshot(0, 6)).equals(Buffer.from(atCopy))).toBe(false);
+
+    const restored = new WindowAggKernel(kernelModule, config);
+    restored.restore(encodedLater);
+    expect(windowsByKey(restored, keys)).toEqual(windowsAtCopy);
+  });
+
+  it('copies only the requested key groups', () => {
+    const kernel = new WindowAggKernel(kernelModule, config);
+    feed(kernel, [[1, 1, 1], [2, 2, 2], [8, 3, 3]]); // key groups 1, 2, 1
+    const restored = new WindowAggKernel(kernelModule, config);
+    restored.restore(kernel.snapshotCopy(1, 1).encode());
+    expect(windowsByKey(restored, [1, 2, 8])).toEqual([
+      [1, [[0, 10, 1, 1]]],
+      [2, []],
+      [8, [[0, 10, 1, 3]]],
+    ]);
+  });
+});
