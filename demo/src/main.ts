@@ -1,0 +1,262 @@
+/**
+ * The demo page: picks a dataset, query and speed, runs the job in a worker (run-controller.ts), and
+ * shows what it commits: live charts, gauges, checkpoint history and a result table.
+ */
+import 'uplot/dist/uPlot.min.css';
+import { COUNTER_EVENT_TIME, COUNTER_RECORDS, COUNTER_SLOTS, type JobStatusReport, type QueryId, type ResultRow } from './demo-protocol.ts';
+import { DATASETS, QUERIES, SPEEDS, datasetById, isQueryId, parseSpeed } from './datasets.ts';
+import { IndexedDbCheckpointStorage } from '../../src/index.ts';
+import { checkpointDbName } from './result-log.ts';
+import { loadStoredRun, RunController, type RunState } from './run-controller.ts';
+import { WindowCharts } from './window-charts.ts';
+import { loadAirportNames } from './airport-names.ts';
+
+const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
+
+// ---- Cross-origin isolation: SharedArrayBuffer for live counters, or polling without it ----------
+const isolated = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+const sharedCounters = isolated ? new SharedArrayBuffer(COUNTER_SLOTS * Float64Array.BYTES_PER_ELEMENT) : undefined;
+const counterView = sharedCounters ? new Float64Array(sharedCounters) : undefined;
+const badge = $('isolation');
+badge.className = `badge ${isolated ? 'ok' : 'degraded'}`;
+badge.textContent = isolated
+  ? 'Cross-origin isolated: SharedArrayBuffer live counters'
+  : 'Not cross-origin isolated (no COOP/COEP headers): no SharedArrayBuffer, gauges are polled';
+
+// ---- Controls ------------------------------------------------------------------------------------
+const params = new URLSearchParams(location.search);
+const fill = (select: HTMLSelectElement, options: ReadonlyArray<{ value: string; label: string }>, chosen: string | null) => {
+  for (const o of options) select.add(new Option(o.label, o.value, false, o.value === chosen));
+};
+fill($('dataset'), DATASETS.map((d) => ({ value: d.id, label: d.label })), params.get('dataset') ?? 'flights-10k');
+fill($('query'), QUERIES.map((q) => ({ value: q.id, label: q.label })), params.get('query') ?? 'hourly');
+fill($('speed'), SPEEDS.map((s) => ({ value: String(s.value), label: s.label })), params.get('speed') ?? 'max');
+const customSpeed = params.get('speed');
+if (customSpeed !== null && !SPEEDS.some((s) => String(s.value) === customSpeed)) {
+  fill($('speed'), [{ value: String(parseSpeed(customSpeed)), label: `${customSpeed}× event time` }], customSpeed);
+}
+if (params.has('interval')) $<HTMLInputElement>('interval').value = params.get('interval')!;
+
+// ---- What the page has received ----------------------------------------------------------------
+let rows: ResultRow[] = [];
+let charts: WindowCharts | undefined;
+let lastStatus: JobStatusReport | undefined;
+let airportNames = new Map<string, string>();
+const longTasks: number[] = [];
+try {
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false });
+} catch {
+  // No Long Tasks API in this browser: the hook reports none.
+}
+
+function resetView(query: QueryId): void {
+  rows = [];
+  charts?.destroy();
+  charts = new WindowCharts($('chart-flights'), $('chart-delay'), query);
+  renderResults();
+}
+
+const controller = new RunController(
+  {
+    onState: renderState,
+    onRows(newRows, checkpointId) {
+      for (const r of newRows) rows.push(r);
+      charts?.add(newRows);
+      $('committed').textContent = checkpointId === Number.MAX_SAFE_INTEGER ? 'end of input' : `checkpoint ${checkpointId}`;
+      scheduleResults();
+    },
+    onStatus(status) {
+      lastStatus = status;
+      renderCheckpoints();
+    },
+  },
+  sharedCounters,
+);
+
+$('controls').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const dataset = datasetById($<HTMLSelectElement>('dataset').value);
+  const query = $<HTMLSelectElement>('query').value;
+  if (!isQueryId(query)) throw new Error(`Unknown query ${JSON.stringify(query)}`);
+  const interval = Number($<HTMLInputElement>('interval').value);
+  if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`Checkpoint interval must be a positive integer of ms, got ${JSON.stringify($<HTMLInputElement>('interval').value)}`);
+  resetView(query);
+  void controller.startNew({
+    dataset: dataset.id,
+    url: new URL(`data/${dataset.file}`, document.baseURI).href,
+    format: dataset.format,
+    query,
+    speed: parseSpeed($<HTMLSelectElement>('speed').value),
+    checkpointIntervalMs: interval,
+  });
+});
+$('crash').addEventListener('click', () => void controller.crash());
+$('stop').addEventListener('click', () => void controller.stop());
+
+// ---- Rendering -----------------------------------------------------------------------------------
+const formatTime = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : ms > 0 ? 'end (+∞)' : '–');
+const formatCount = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+
+function renderState(state: RunState): void {
+  document.body.dataset.phase = state.kind;
+  const active = state.kind === 'running' || state.kind === 'starting';
+  $<HTMLButtonElement>('crash').disabled = !active;
+  $<HTMLButtonElement>('stop').disabled = state.kind !== 'running';
+  const run = controller.current;
+  $('run-info').textContent = run ? `run ${run.runId}: ${run.query} over ${run.dataset}, speed ${run.speed}` : '';
+  switch (state.kind) {
+    case 'idle':
+      $('phase').textContent = 'No run yet.';
+      break;
+    case 'starting':
+      $('phase').textContent = state.restoring ? `Worker ${state.worker} restoring from the latest checkpoint in IndexedDB…` : `Worker ${state.worker} starting…`;
+      break;
+    case 'running':
+      $('phase').textContent =
+        state.restoredFrom === undefined ? `Running in job worker ${state.worker}.` : `Running in job worker ${state.worker}, restored from checkpoint ${state.restoredFrom}.`;
+      break;
+    case 'finished':
+      $('phase').textContent = `Finished (${state.worker} worker${state.worker === 1 ? '' : 's'} took part).`;
+      break;
+    case 'failed':
+      $('phase').textContent = `Failed: ${state.error}`;
+      break;
+    case 'stopped':
+      $('phase').textContent = 'Stopped.';
+      break;
+  }
+  renderCheckpoints();
+}
+
+let throughputSamples: Array<{ at: number; records: number }> = [];
+function renderGauges(): void {
+  const records = counterView ? counterView[COUNTER_RECORDS]! : (lastStatus?.recordsRead ?? Number.NaN);
+  const eventTime = counterView ? counterView[COUNTER_EVENT_TIME]! : (lastStatus?.eventTime ?? Number.NaN);
+  const now = performance.now();
+  const running = document.body.dataset.phase === 'running';
+  if (Number.isFinite(records)) {
+    // A new worker counts from zero again: start the window over.
+    if (throughputSamples.length > 0 && records < throughputSamples[throughputSamples.length - 1]!.records) throughputSamples = [];
+    throughputSamples.push({ at: now, records });
+    while (throughputSamples.length > 2 && now - throughputSamples[0]!.at > 1_000) throughputSamples.shift();
+  }
+  const first = throughputSamples[0];
+  const last = throughputSamples[throughputSamples.length - 1];
+  const rate = running && first && last && last.at > first.at ? ((last.records - first.records) * 1000) / (last.at - first.at) : 0;
+  $('throughput').textContent = `${formatCount(rate)} events/s`;
+  $('throughput-bar').style.width = `${Math.min(100, (Math.log10(1 + rate) / 7) * 100)}%`;
+  $('records').textContent = formatCount(records);
+  $('records-note').textContent = isolated ? 'live (SharedArrayBuffer), this worker' : 'polled, this worker';
+  $('event-time').textContent = formatTime(eventTime);
+  $('watermark').textContent = formatTime(lastStatus?.watermark ?? Number.NEGATIVE_INFINITY);
+  $('implementation').textContent = lastStatus?.implementation ? `window operator: ${lastStatus.implementation}` : '';
+  requestAnimationFrame(renderGauges);
+}
+requestAnimationFrame(renderGauges);
+
+let storedIds = new Set<number>();
+let listing = false;
+function renderCheckpoints(): void {
+  const run = controller.current;
+  if (run && !listing) {
+    listing = true;
+    const storage = new IndexedDbCheckpointStorage(checkpointDbName(run.runId));
+    storage
+      .list()
+      .then((list) => (storedIds = new Set(list.map((c) => c.checkpointId))))
+      .catch(() => undefined)
+      .finally(() => {
+        listing = false;
+        void storage.close();
+      });
+  }
+  const known = new Map(controller.checkpoints.map((c) => [c.id, c]));
+  for (const id of storedIds) if (!known.has(id)) known.set(id, { id, status: 'completed', durationMs: Number.NaN, sizeBytes: Number.NaN, worker: 0 });
+  const body = $('checkpoints').querySelector('tbody')!;
+  body.replaceChildren(
+    ...[...known.values()]
+      .sort((a, b) => b.id - a.id)
+      .slice(0, 25)
+      .map((c) => {
+        const tr = document.createElement('tr');
+        if (c.id === (controller.runState.kind === 'running' ? controller.runState.restoredFrom : undefined)) tr.className = 'restored';
+        const cells = [
+          String(c.id),
+          c.worker === 0 ? '(before reload)' : String(c.worker),
+          Number.isFinite(c.durationMs) ? `${c.durationMs.toFixed(0)} ms` : '–',
+          Number.isFinite(c.sizeBytes) ? `${(c.sizeBytes / 1024).toFixed(1)} KiB` : '–',
+          c.status === 'failed' ? 'failed' : storedIds.has(c.id) ? 'yes' : 'retired',
+        ];
+        tr.replaceChildren(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
+        return tr;
+      }),
+  );
+}
+
+let resultsScheduled = false;
+function scheduleResults(): void {
+  if (resultsScheduled) return;
+  resultsScheduled = true;
+  requestAnimationFrame(() => {
+    resultsScheduled = false;
+    renderResults();
+  });
+}
+
+function renderResults(): void {
+  const perAirport = new Map<string, { flights: number; delayTotal: number; windows: number }>();
+  for (const r of rows) {
+    const a = perAirport.get(r.airport) ?? { flights: 0, delayTotal: 0, windows: 0 };
+    a.flights += r.flights;
+    a.delayTotal += r.avgDelay * r.flights;
+    a.windows += 1;
+    perAirport.set(r.airport, a);
+  }
+  $('result-count').textContent = `(${rows.length.toLocaleString('en-US')} rows committed; busiest airports)`;
+  const body = $('results').querySelector('tbody')!;
+  body.replaceChildren(
+    ...[...perAirport]
+      .sort((a, b) => b[1].flights - a[1].flights || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 12)
+      .map(([airport, a]) => {
+        const tr = document.createElement('tr');
+        const cells = [airport, airportNames.get(airport) ?? '', formatCount(a.flights), `${(a.delayTotal / a.flights).toFixed(1)} min`, formatCount(a.windows)];
+        tr.replaceChildren(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
+        return tr;
+      }),
+  );
+}
+
+void loadAirportNames(new URL('data/airports.csv', document.baseURI).href).then(
+  (names) => {
+    airportNames = names;
+    renderResults();
+  },
+  (error: unknown) => console.warn(`Airport names unavailable: ${error instanceof Error ? error.message : String(error)}`),
+);
+
+// ---- Test and console hook -----------------------------------------------------------------------
+/** What the e2e test (and a curious console user) reads: committed rows and the run's state. */
+(globalThis as { freshetDemo?: unknown }).freshetDemo = {
+  isolated,
+  state: () => controller.runState,
+  run: () => controller.current,
+  committedThrough: () => controller.committedThrough,
+  rows: () => rows,
+  chartPoints: () => charts?.points ?? 0,
+  checkpoints: () => [...controller.checkpoints],
+  storedCheckpointIds: () => [...storedIds],
+  longTasks: () => [...longTasks],
+  status: () => lastStatus,
+};
+
+// ---- Resume a run after a reload -----------------------------------------------------------------
+const stored = loadStoredRun();
+if (stored) {
+  $<HTMLSelectElement>('dataset').value = stored.dataset;
+  $<HTMLSelectElement>('query').value = stored.query;
+  resetView(stored.query);
+  void controller.resume(stored);
+} else {
+  renderState({ kind: 'idle' });
+}

@@ -1,0 +1,117 @@
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Sink, SinkWriter } from '../../src/index.ts';
+import type { ResultRow } from './demo-protocol.ts';
+
+/**
+ * The committed results of a run, in IndexedDB: one entry per completed checkpoint (key: checkpoint
+ * id), holding the rows the job emitted between that checkpoint's barrier and the previous one. The
+ * job worker writes it (ResultLogSink), the page reads it in key order. Because an entry is written
+ * only once its checkpoint is durable, and a restored job re-emits exactly what came after its
+ * checkpoint, the log is the job's output exactly once — across worker crashes and page reloads.
+ */
+interface ResultLogSchema extends DBSchema {
+  commits: { key: number; value: ResultRow[] };
+}
+
+export interface CommittedEntry {
+  readonly checkpointId: number;
+  readonly rows: ResultRow[];
+}
+
+export const resultLogName = (runId: string) => `freshet-demo-${runId}-results`;
+export const checkpointDbName = (runId: string) => `freshet-demo-${runId}-checkpoints`;
+
+function openLog(runId: string): Promise<IDBPDatabase<ResultLogSchema>> {
+  return openDB<ResultLogSchema>(resultLogName(runId), 1, {
+    upgrade(db) {
+      db.createObjectStore('commits');
+    },
+  });
+}
+
+/** Staged output of one checkpoint interval, as prepareCommit returns it (and the checkpoint stores it). */
+interface StagedGroup {
+  readonly checkpointId: number;
+  readonly rows: ResultRow[];
+}
+
+/**
+ * A transactional sink into the result log (parallelism 1). At a barrier it stages what came since
+ * the last one; when the checkpoint is durable it writes the staged groups in one IndexedDB
+ * transaction and then calls `onCommit`. Every not-yet-written group is part of each checkpoint's
+ * staged state, so `recover` can write whatever a crashed worker staged but had not committed. A
+ * group goes under its checkpoint id, so writing it again (recover after a commit that did land)
+ * stores the same rows under the same key: the commit is idempotent, as two-phase commit requires.
+ *
+ * ```ts
+ * rows.sinkTo(new ResultLogSink(runId, (id) => page.refresh(id))).setParallelism(1);
+ * ```
+ */
+export class ResultLogSink implements Sink<ResultRow> {
+  private db: Promise<IDBPDatabase<ResultLogSchema>> | undefined;
+
+  constructor(
+    private readonly runId: string,
+    private readonly onCommit: (checkpointId: number) => void,
+  ) {}
+
+  createWriter(context: { parallelism: number }): SinkWriter<ResultRow> {
+    if (context.parallelism !== 1) throw new Error(`ResultLogSink keeps one ordered log and needs parallelism 1, got ${context.parallelism}; call .setParallelism(1) on the sink`);
+    let pending: ResultRow[] = [];
+    let unwritten: StagedGroup[] = [];
+    return {
+      write: (row) => void pending.push(row),
+      prepareCommit: (checkpointId) => {
+        unwritten = [...unwritten, { checkpointId, rows: pending }];
+        pending = [];
+        return unwritten;
+      },
+      commit: async (checkpointId) => {
+        const due = unwritten.filter((g) => g.checkpointId <= checkpointId);
+        if (due.length === 0) return;
+        await this.writeGroups(due);
+        unwritten = unwritten.filter((g) => g.checkpointId > checkpointId);
+        this.onCommit(checkpointId);
+      },
+      close: () => this.close(),
+    };
+  }
+
+  async recover(staged: unknown[]): Promise<void> {
+    const groups = staged.flatMap((s) => (Array.isArray(s) ? (s as StagedGroup[]) : []));
+    if (groups.length === 0) return;
+    await this.writeGroups(groups);
+    this.onCommit(Math.max(...groups.map((g) => g.checkpointId)));
+  }
+
+  private async writeGroups(groups: StagedGroup[]): Promise<void> {
+    this.db ??= openLog(this.runId);
+    const db = await this.db;
+    const tx = db.transaction('commits', 'readwrite', { durability: 'strict' });
+    await Promise.all([...groups.map((g) => tx.store.put(g.rows, g.checkpointId)), tx.done]);
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = undefined;
+    if (db) (await db).close();
+  }
+}
+
+/** Reads the log from the page: every entry after `afterCheckpointId`, in checkpoint order. */
+export async function readCommitted(runId: string, afterCheckpointId: number): Promise<CommittedEntry[]> {
+  const db = await openLog(runId);
+  try {
+    const tx = db.transaction('commits', 'readonly');
+    const range = IDBKeyRange.lowerBound(afterCheckpointId, true);
+    const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
+    return keys.map((checkpointId, i) => ({ checkpointId, rows: values[i]! }));
+  } finally {
+    db.close();
+  }
+}
+
+/** Deletes a run's checkpoints and results (when the page starts a new run). */
+export async function deleteRun(runId: string): Promise<void> {
+  await Promise.all([deleteDB(resultLogName(runId)), deleteDB(checkpointDbName(runId))]);
+}

@@ -1,0 +1,219 @@
+import { proxy, wrap, type Remote } from 'comlink';
+import type { CheckpointEntry, JobStatusReport, JobWorkerApi, ResultRow, RunConfig } from './demo-protocol.ts';
+import { deleteRun, readCommitted } from './result-log.ts';
+
+/** A run as the page remembers it across reloads (localStorage); the shared counters are per page. */
+export type StoredRun = Omit<RunConfig, 'counters'> & { readonly status: 'running' | 'finished' | 'failed' | 'stopped'; readonly worker: number };
+
+const RUN_KEY = 'freshet-demo-run';
+
+export function loadStoredRun(): StoredRun | undefined {
+  const text = localStorage.getItem(RUN_KEY);
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as StoredRun;
+  } catch {
+    localStorage.removeItem(RUN_KEY);
+    return undefined;
+  }
+}
+
+/** What the page shows about the run. */
+export type RunState =
+  | { kind: 'idle' }
+  | { kind: 'starting'; worker: number; restoring: boolean }
+  | { kind: 'running'; worker: number; restoredFrom: number | undefined }
+  | { kind: 'finished'; worker: number }
+  | { kind: 'failed'; worker: number; error: string }
+  | { kind: 'stopped'; worker: number };
+
+export interface RunListener {
+  onState(state: RunState): void;
+  /** Committed rows, in order, each exactly once. */
+  onRows(rows: ResultRow[], checkpointId: number): void;
+  onStatus(status: JobStatusReport): void;
+}
+
+const STATUS_POLL_MS = 250;
+
+/**
+ * The page side of a run: spawns the job worker, "crashes" it (terminate, no goodbye), starts the next
+ * one restoring from IndexedDB, and reads committed results from the result log in checkpoint order.
+ * The page keeps only a cursor into that log (the last checkpoint id read), like a read-committed
+ * consumer; it never filters rows.
+ */
+export class RunController {
+  private worker: Worker | undefined;
+  private api: Remote<JobWorkerApi> | undefined;
+  private run: StoredRun | undefined;
+  private cursor = 0;
+  private reading: Promise<void> | undefined;
+  private readAgain = false;
+  private poll: ReturnType<typeof setInterval> | undefined;
+  private state: RunState = { kind: 'idle' };
+  /** Checkpoints of every worker of this page's lifetime (the stored ones are in IndexedDB). */
+  readonly checkpoints: CheckpointEntry[] = [];
+  private readonly counters: SharedArrayBuffer | undefined;
+
+  constructor(private readonly listener: RunListener, counters: SharedArrayBuffer | undefined) {
+    this.counters = counters;
+  }
+
+  get current(): StoredRun | undefined {
+    return this.run;
+  }
+
+  get committedThrough(): number {
+    return this.cursor;
+  }
+
+  get runState(): RunState {
+    return this.state;
+  }
+
+  /** Starts a new run (discarding the previous run's checkpoints and results). */
+  async startNew(config: Omit<RunConfig, 'runId' | 'counters'>): Promise<void> {
+    const previous = this.run;
+    this.shutDownWorker();
+    if (previous) await deleteRun(previous.runId);
+    this.run = { ...config, runId: crypto.randomUUID().slice(0, 8), status: 'running', worker: 0 };
+    this.cursor = 0;
+    this.checkpoints.length = 0;
+    this.save();
+    await this.launch(false);
+  }
+
+  /** After a page load: shows what the stored run committed, and resumes it if it was running. */
+  async resume(run: StoredRun): Promise<void> {
+    this.run = run;
+    this.cursor = 0;
+    await this.readLog();
+    switch (run.status) {
+      case 'running':
+        return this.launch(true);
+      case 'finished':
+        return this.setState({ kind: 'finished', worker: run.worker });
+      case 'failed':
+        return this.setState({ kind: 'failed', worker: run.worker, error: 'the run failed before the page was reloaded' });
+      case 'stopped':
+        return this.setState({ kind: 'stopped', worker: run.worker });
+    }
+  }
+
+  /** Terminates the job worker mid-flight, as a crash would, and restores in a new one. */
+  async crash(): Promise<void> {
+    if (this.run === undefined || (this.state.kind !== 'running' && this.state.kind !== 'starting')) return;
+    this.shutDownWorker();
+    await this.launch(true);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.api || !this.run) return;
+    await this.api.stop();
+    this.shutDownWorker();
+    this.finish('stopped');
+    this.setState({ kind: 'stopped', worker: this.run.worker });
+  }
+
+  private async launch(restore: boolean): Promise<void> {
+    const run = this.run!;
+    const workerNumber = run.worker + 1;
+    this.run = { ...run, worker: workerNumber };
+    this.save();
+    this.setState({ kind: 'starting', worker: workerNumber, restoring: restore });
+    const worker = new Worker(new URL('./job.worker.ts', import.meta.url), { type: 'module', name: `freshet-job-${workerNumber}` });
+    worker.addEventListener('error', (event) => {
+      if (this.worker === worker) this.fail(`the job worker failed: ${event.message || 'see the console'}`);
+    });
+    const api = wrap<JobWorkerApi>(worker);
+    this.worker = worker;
+    this.api = api;
+    const { status: _status, worker: _worker, ...config } = this.run;
+    try {
+      const { restoredFrom } = await api.start({ ...config, counters: this.counters }, restore, workerNumber, proxy((id: number) => this.onCommit(id)));
+      if (this.worker !== worker) return; // crashed while starting
+      this.setState({ kind: 'running', worker: workerNumber, restoredFrom });
+      this.poll = setInterval(() => void this.pollStatus(worker, api), STATUS_POLL_MS);
+    } catch (error) {
+      if (this.worker === worker) this.fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private async pollStatus(worker: Worker, api: Remote<JobWorkerApi>): Promise<void> {
+    const status = await api.status();
+    if (this.worker !== worker) return;
+    this.recordCheckpoints(status);
+    this.listener.onStatus(status);
+    switch (status.phase.kind) {
+      case 'finished':
+        this.shutDownWorker();
+        await this.readLog();
+        this.finish('finished');
+        return this.setState({ kind: 'finished', worker: this.run!.worker });
+      case 'failed':
+        return this.fail(status.phase.error);
+      case 'starting':
+      case 'running':
+      case 'stopped':
+        return;
+    }
+  }
+
+  private recordCheckpoints(status: JobStatusReport): void {
+    for (const entry of status.checkpoints) {
+      if (!this.checkpoints.some((c) => c.id === entry.id)) this.checkpoints.push(entry);
+    }
+  }
+
+  private onCommit(_checkpointId: number): void {
+    void this.readLog();
+  }
+
+  /** Reads log entries after the cursor; one read at a time, repeated if commits came in meanwhile. */
+  private readLog(): Promise<void> {
+    if (this.reading) {
+      this.readAgain = true;
+      return this.reading;
+    }
+    const runId = this.run!.runId;
+    this.reading = (async () => {
+      do {
+        this.readAgain = false;
+        for (const entry of await readCommitted(runId, this.cursor)) {
+          if (this.run?.runId !== runId) return;
+          this.cursor = entry.checkpointId;
+          this.listener.onRows(entry.rows, entry.checkpointId);
+        }
+      } while (this.readAgain);
+    })().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private fail(error: string): void {
+    this.shutDownWorker();
+    this.finish('failed');
+    this.setState({ kind: 'failed', worker: this.run?.worker ?? 0, error });
+  }
+
+  private finish(status: StoredRun['status']): void {
+    if (this.run) this.run = { ...this.run, status };
+    this.save();
+  }
+
+  private shutDownWorker(): void {
+    if (this.poll !== undefined) clearInterval(this.poll);
+    this.poll = undefined;
+    this.worker?.terminate();
+    this.worker = undefined;
+    this.api = undefined;
+  }
+
+  private save(): void {
+    if (this.run) localStorage.setItem(RUN_KEY, JSON.stringify(this.run));
+  }
+
+  private setState(state: RunState): void {
+    this.state = state;
+    this.listener.onState(state);
+  }
+}
