@@ -1,6 +1,7 @@
 import type { BuiltinAggregate } from '../api/agg.ts';
 import type { Collector, ProcessWindowFunctionContext } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
+import { DeferredSnapshot } from '../checkpoint/snapshot-codec.ts';
 import type { RecordBatch } from '../runtime/stream-element.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { WindowAggConfig, WindowResults } from '../wasm/reference-window-agg.ts';
@@ -176,7 +177,9 @@ export class WasmWindowAggregateOperator implements StreamOperator {
 
   snapshotState(): OperatorSnapshot {
     const range = this.ctx.keyGroupRange;
-    return { keyed: { kernel: this.k.snapshot(range.start, range.end) } satisfies WasmWindowAggregateState };
+    // Processing is paused only for the copy; the encoding happens in the checkpoint's asynchronous phase.
+    const copy = this.k.snapshotCopy(range.start, range.end);
+    return { keyed: new DeferredSnapshot(() => ({ kernel: copy.encode() }) satisfies WasmWindowAggregateState) };
   }
 
   restoreState(snapshots: OperatorSnapshot[]): void {
