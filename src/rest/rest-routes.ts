@@ -126,6 +126,8 @@ export function createRestRoutes(options: RestOptions = {}): RestHandler {
   const notFoundOrRethrow = (error: unknown): never => {
     const message = error instanceof Error ? error.message : String(error);
     if (/No operator with uid|has no state named|keeps no queryable keyed state|is not a window operator/.test(message)) throw new RestError(404, message);
+    // A kernel operator loads its Wasm module as the job starts: until then there is nothing to read yet.
+    if (/is not started yet/.test(message)) throw new RestError(503, `${message}; retry in a moment`, { 'retry-after': '1' });
     throw error;
   };
 
