@@ -1,6 +1,7 @@
 /**
- * `npm start`: replays the bundled click stream (demo/data/clickstream.ndjson) through the example
- * job and prints the busiest page-minutes and a summary.
+ * `npx tsx src/examples/clickstream-job.ts`: replays the bundled click stream
+ * (demo/data/clickstream.ndjson) through the first example job (README "A first job") and prints the
+ * busiest page-minutes and a summary. `npm start` runs the flights job (flights-job.ts) instead.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
