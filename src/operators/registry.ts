@@ -12,6 +12,7 @@ import { TimestampsWatermarksOperator, type TimestampsWatermarksParams } from '.
 import { UnionOperator } from './union-operator.ts';
 import { WindowAggregateOperator } from './window-aggregate-operator.ts';
 import { WasmWindowAggregateOperator } from './wasm-window-aggregate-operator.ts';
+import { WasmWorkerWindowAggregateOperator } from './wasm-worker-window-aggregate-operator.ts';
 import { WindowOperator, type WindowParams } from './window-operator.ts';
 
 /** Every operator kind and the parameters its node carries. One grep here finds every operator. */
@@ -32,6 +33,8 @@ export interface OperatorParams {
   windowAggregate: WindowParams;
   /** Physical only: the Wasm kernel for eligible `window` nodes. */
   wasmWindowAggregate: WindowParams;
+  /** Physical only: the Wasm kernel in a worker thread per subtask, for eligible `window` nodes at parallelism > 1. */
+  wasmWorkerWindowAggregate: WindowParams;
 }
 
 export type OperatorKind = keyof OperatorParams;
@@ -53,10 +56,11 @@ export const operatorRegistry: { [K in OperatorKind]: Factory<K> } = {
   intervalJoin: (p, ctx, out) => new IntervalJoinOperator(p, ctx, out),
   windowAggregate: (p, ctx, out) => new WindowAggregateOperator(p, ctx, out),
   wasmWindowAggregate: (p, ctx, out) => new WasmWindowAggregateOperator(p, ctx, out),
+  wasmWorkerWindowAggregate: (p, ctx, out) => new WasmWorkerWindowAggregateOperator(p, ctx, out),
 };
 
 /** Operators that keep keyed state and so need a key-by edge in front of them. */
-export const keyedOperatorKinds: ReadonlySet<OperatorKind> = new Set<OperatorKind>(['keyedProcess', 'rollingReduce', 'window', 'windowAggregate', 'wasmWindowAggregate', 'keyedCoProcess', 'intervalJoin']);
+export const keyedOperatorKinds: ReadonlySet<OperatorKind> = new Set<OperatorKind>(['keyedProcess', 'rollingReduce', 'window', 'windowAggregate', 'wasmWindowAggregate', 'wasmWorkerWindowAggregate', 'keyedCoProcess', 'intervalJoin']);
 
 export function createOperator<K extends OperatorKind>(kind: K, params: OperatorParams[K], ctx: OperatorContext, output: Output<unknown>): StreamOperator {
   const factory = operatorRegistry[kind] as Factory<K>;

@@ -12,6 +12,11 @@ export interface Output<T> {
   emitBatch(batch: RecordBatch<T>): void;
   /** Tells downstream this output is idle (left out of watermark minimums) or active again. */
   emitIdle(idle: boolean): void;
+  /**
+   * Sends buffered records on now. The runtime flushes after every hook; an operator that emits
+   * later, when asynchronous work completes, flushes itself.
+   */
+  flush?(): void;
 }
 
 /** What the runtime gives an operator subtask. */

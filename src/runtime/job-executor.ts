@@ -36,7 +36,7 @@ export interface OperatorMetrics {
   operatorId: string;
   /**
    * How it runs: 'source', or the physical operator kind the planner chose — e.g. 'wasmWindowAggregate'
-   * (Wasm kernel), 'windowAggregate' (TypeScript kernel), 'window' (generic window operator, as for
+   * (Wasm kernel in this thread), 'wasmWorkerWindowAggregate' (Wasm kernel in a worker thread per subtask), 'windowAggregate' (TypeScript kernel), 'window' (generic window operator, as for
    * session windows or custom triggers).
    */
   implementation: string;
@@ -177,7 +177,7 @@ export class JobExecutor {
           let operator: StreamOperator;
           const snapshots = restore?.operators.get(operatorId)?.filter((x) => x !== undefined);
           try {
-            operator = createOperator(physicalKind(node, this.config.kernels), node.params, ctx, output);
+            operator = createOperator(physicalKind(node, this.config.kernels, parallelism), node.params, ctx, output);
             if (snapshots && snapshots.length > 0) {
               if (!operator.restoreState) throw new Error(`the checkpoint has state for '${operatorId}', but this operator keeps none`);
               operator.restoreState(snapshots, s);
@@ -379,7 +379,7 @@ export class JobExecutor {
       return {
         name: v.node.name,
         operatorId: v.node.operatorId ?? String(v.node.id),
-        implementation: v.node.type === 'source' ? 'source' : physicalKind(v.node, this.config.kernels),
+        implementation: v.node.type === 'source' ? 'source' : physicalKind(v.node, this.config.kernels, v.parallelism),
         parallelism: v.parallelism,
         recordsIn: ops.reduce((n, t) => n + t.recordsIn, 0),
         recordsOut: sources.reduce((n, s) => n + s.recordsOut, 0) + ops.reduce((n, t) => n + t.output.recordsOut, 0),

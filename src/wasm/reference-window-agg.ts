@@ -429,6 +429,34 @@ export function decodeSnapshot(bytes: Uint8Array): WindowAggSnapshot {
   }
 }
 
+/**
+ * The part of a snapshot whose keys' key groups are in [keyGroupFrom, keyGroupTo], as a snapshot of
+ * that range (same watermark). Restoring at another parallelism hands each subtask its own range
+ * this way, without instantiating a kernel to do the filtering.
+ */
+export function snapshotOfKeyGroups(bytes: Uint8Array, keyGroupFrom: number, keyGroupTo: number): Uint8Array {
+  checkKeyGroupRange(keyGroupFrom, keyGroupTo);
+  const snapshot = decodeSnapshot(bytes);
+  const newIndex = new Int32Array(snapshot.keys.length).fill(-1);
+  const keys: Array<{ key: string | number; keyGroup: number }> = [];
+  snapshot.keys.forEach((entry, i) => {
+    if (entry.keyGroup < keyGroupFrom || entry.keyGroup > keyGroupTo) return;
+    newIndex[i] = keys.length;
+    keys.push(entry);
+  });
+  const { recordSize, recordCount } = snapshot;
+  const source = new DataView(snapshot.records.buffer, snapshot.records.byteOffset, snapshot.records.byteLength);
+  const kept: number[] = [];
+  for (let r = 0; r < recordCount; r++) if (newIndex[source.getUint32(r * recordSize, true)]! >= 0) kept.push(r);
+  const records = new Uint8Array(kept.length * recordSize);
+  const view = new DataView(records.buffer);
+  kept.forEach((r, i) => {
+    records.set(snapshot.records.subarray(r * recordSize, (r + 1) * recordSize), i * recordSize);
+    view.setUint32(i * recordSize, newIndex[source.getUint32(r * recordSize, true)]!, true);
+  });
+  return encodeSnapshot({ ...snapshot, keyGroupFrom, keyGroupTo, keys, recordCount: kept.length, records });
+}
+
 /** Throws unless a snapshot was taken with the same window shape and aggregates as `config`. */
 export function checkSnapshotConfig(snapshot: WindowAggSnapshot, config: ResolvedWindowAggConfig): void {
   const a = snapshot.config;

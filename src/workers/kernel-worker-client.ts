@@ -80,6 +80,12 @@ export class KernelWorkerClient {
   /** Sequence number of the next call; the worker answers calls in this order. */
   private nextSeq = 0;
   private readonly pending = new Set<(error: Error) => void>();
+  private reportDeath: (error: Error) => void = () => {};
+  /**
+   * Resolves with the error every call now rejects with if the worker dies on its own (never after
+   * terminate()): a caller with no call in flight learns of the death here.
+   */
+  readonly died: Promise<Error> = new Promise((resolve) => (this.reportDeath = resolve));
 
   /** Spawns a worker and instantiates the kernel in it; rejects with the kernel's message for a bad config. */
   static start(config: WindowAggConfig, options: KernelWorkerOptions = {}): Promise<KernelWorkerClient> {
@@ -287,6 +293,7 @@ export class KernelWorkerClient {
     this.state = { kind: 'failed', error: failure };
     this.pool.delete(this);
     this.rejectPending(failure);
+    this.reportDeath(failure);
     void this.worker.terminate();
   }
 

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { KERNEL_WORKER_READY } from './kernel-worker-protocol.ts';
@@ -8,11 +9,15 @@ import type { SpawnedWorker, WorkerPlatform } from './worker-platform.ts';
  * computed URL, so it never reaches a browser bundle.
  *
  * Running from TypeScript sources (this file's URL ends in .ts: under tsx or vitest), the worker's
- * entry is TypeScript too, so the thread first registers tsx's loader through its API
- * (`tsx/esm/api` register()). `execArgv: ['--import', 'tsx']` is not enough: tsx registers its
- * hooks in worker threads only on Node >= 22.22.3 / 24.11.1 (on Node 20 the worker fails with
- * ERR_UNKNOWN_FILE_EXTENSION), and the engines field allows Node 20. A built .js library starts
- * kernel.worker.js directly.
+ * entry is TypeScript too. The first spawn in a process bundles kernel.worker.ts and what it imports
+ * into one ES module with esbuild (tsx's own transpiler, so present wherever tsx is) and every
+ * worker imports that bundle as a data: URL: a worker is ready in tens of ms, where registering
+ * tsx's loader in each thread costs ~0.3-0.5 s of CPU (it starts an esbuild service per thread),
+ * which jobs at parallelism 4 on two cores pay four times over. Without esbuild the thread
+ * registers tsx's loader through its API (`tsx/esm/api` register()). `execArgv: ['--import',
+ * 'tsx']` is not enough: tsx registers its hooks in worker threads only on Node >= 22.22.3 /
+ * 24.11.1 (on Node 20 the worker fails with ERR_UNKNOWN_FILE_EXTENSION), and the engines field
+ * allows Node 20. A built .js library starts kernel.worker.js directly.
  */
 /** The extension of this file's source: '.ts' under tsx or vitest, '.js' when built. */
 const SOURCE_EXTENSION = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
@@ -21,7 +26,7 @@ export function createNodeWorkerPlatform(options: NodeWorkerPlatformOptions = {}
   return {
     name: 'node',
     async spawnKernelWorker(): Promise<SpawnedWorker> {
-      const worker = startWorker(new URL(`./kernel.worker${SOURCE_EXTENSION}`, import.meta.url), options);
+      const worker = await startWorker(new URL(`./kernel.worker${SOURCE_EXTENSION}`, import.meta.url), options);
       try {
         await whenReady(worker);
       } catch (error) {
@@ -49,9 +54,15 @@ import(workerData.tsxApi).then(({ register }) => {
 });
 `;
 
-function startWorker(entry: URL, { resourceLimits }: NodeWorkerPlatformOptions): Worker {
+/** CommonJS, run by `eval: true`: imports the bundled entry (a data: URL). */
+const BUNDLE_BOOTSTRAP = `import(require('node:worker_threads').workerData.entry);`;
+
+async function startWorker(entry: URL, { resourceLimits }: NodeWorkerPlatformOptions): Promise<Worker> {
   const name = 'freshet-kernel';
   if (SOURCE_EXTENSION === '.js') return new Worker(entry, { name, resourceLimits });
+  const execArgv = withoutTsxLoader(process.execArgv);
+  const bundled = await bundledEntry(entry);
+  if (bundled !== undefined) return new Worker(BUNDLE_BOOTSTRAP, { eval: true, name, resourceLimits, execArgv, workerData: { entry: bundled } });
   let tsxApi: string;
   try {
     tsxApi = import.meta.resolve('tsx/esm/api');
@@ -62,9 +73,43 @@ function startWorker(entry: URL, { resourceLimits }: NodeWorkerPlatformOptions):
     eval: true,
     name,
     resourceLimits,
-    execArgv: withoutTsxLoader(process.execArgv),
+    execArgv,
     workerData: { tsxApi, entry: entry.href },
   });
+}
+
+interface Esbuild {
+  build(options: Record<string, unknown>): Promise<{ outputFiles: Array<{ text: string }> }>;
+}
+
+const bundles = new Map<string, Promise<string | undefined>>();
+
+/** `entry` and its imports as one ES module in a data: URL, built once per process; undefined without esbuild. */
+function bundledEntry(entry: URL): Promise<string | undefined> {
+  let bundle = bundles.get(entry.href);
+  if (bundle === undefined) {
+    bundle = (async () => {
+      let esbuild: Esbuild;
+      try {
+        const specifier = 'esbuild';
+        esbuild = (await import(/* @vite-ignore */ specifier)) as Esbuild;
+      } catch {
+        return undefined;
+      }
+      const { outputFiles } = await esbuild.build({
+        entryPoints: [fileURLToPath(entry)],
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        write: false,
+        logLevel: 'silent',
+      });
+      return `data:text/javascript;base64,${Buffer.from(outputFiles[0]!.text).toString('base64')}`;
+    })();
+    bundles.set(entry.href, bundle);
+  }
+  return bundle;
 }
 
 /** Drops tsx's own loader flags (inherited from `tsx script.ts`): the bootstrap registers tsx once. */
