@@ -1,7 +1,7 @@
 import type { TimerService } from '../api/functions.ts';
 import type { Key, KeyGroupRange } from '../state/key-groups.ts';
 import { ProcessingTimeWakeups } from '../time/processing-time-wakeups.ts';
-import { TimerQueue, type TimerScope } from '../time/timer-queue.ts';
+import { hasTimers, TimerQueue, timerScope, type TimerScope } from '../time/timer-queue.ts';
 import type { OperatorContext } from './stream-operator.ts';
 
 export type TimeDomain = 'event' | 'processing';
@@ -46,7 +46,7 @@ export class KeyedTimers {
     const map = maps[this.currentGroup - this.range.start]!;
     let scope = map.get(key);
     if (scope === undefined && create) {
-      scope = { key, keyGroup: this.currentGroup, namespace: null, timers: null };
+      scope = timerScope(key, this.currentGroup, null);
       map.set(key, scope);
     }
     return scope;
@@ -73,7 +73,7 @@ export class KeyedTimers {
   }
 
   private forgetIfEmpty(domain: TimeDomain, scope: TimerScope<null>): void {
-    if (scope.timers !== null && scope.timers.size > 0) return;
+    if (hasTimers(scope)) return;
     const maps = domain === 'event' ? this.eventScopes : this.processingScopes;
     const map = maps[scope.keyGroup - this.range.start]!;
     if (map.get(scope.key) === scope) map.delete(scope.key);

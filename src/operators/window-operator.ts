@@ -4,9 +4,9 @@ import type { RecordBatch } from '../runtime/stream-element.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { ReducingState, ReducingStateDescriptor, ValueState, ValueStateDescriptor } from '../state/state-descriptors.ts';
 import { ProcessingTimeWakeups } from '../time/processing-time-wakeups.ts';
-import { TimerQueue, type TimerScope } from '../time/timer-queue.ts';
+import { clearTimers, TimerQueue, timerScope, timerTimes, type TimerScope } from '../time/timer-queue.ts';
 import { isFire, isPurge, type OnMergeContext, type Trigger } from '../windowing/trigger.ts';
-import type { WindowAssigner } from '../windowing/window-assigners.ts';
+import { mergesTimeWindows, type WindowAssigner } from '../windowing/window-assigners.ts';
 import { GlobalWindow, TimeWindow, type Window } from '../windowing/window.ts';
 import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
 
@@ -51,9 +51,20 @@ type WindowKey = number | string;
 /** Trigger bookkeeping of one (key, window): its timers and its partitioned trigger state. */
 interface TriggerEntry {
   window: Window;
-  eventTimers: TimerScope<TriggerEntry>;
-  processingTimers: TimerScope<TriggerEntry>;
+  key: Key;
+  keyGroup: number;
+  /** Made on the first timer of the domain (most windows only ever use one domain). */
+  eventTimers: TimerScope<TriggerEntry> | null;
+  processingTimers: TimerScope<TriggerEntry> | null;
   state: Map<string, unknown> | null;
+}
+
+function eventTimersOf(entry: TriggerEntry): TimerScope<TriggerEntry> {
+  return (entry.eventTimers ??= timerScope(entry.key, entry.keyGroup, entry));
+}
+
+function processingTimersOf(entry: TriggerEntry): TimerScope<TriggerEntry> {
+  return (entry.processingTimers ??= timerScope(entry.key, entry.keyGroup, entry));
 }
 
 /** Everything one key holds. For merging assigners, `merged` maps each live window to the window its contents are stored under. */
@@ -106,6 +117,8 @@ export class WindowOperator implements StreamOperator {
   private readonly wakeups: ProcessingTimeWakeups;
   private readonly isEventTime: boolean;
   private readonly merging: boolean;
+  /** Sessions: merge a new window with only the windows it touches (see addSessionWindow). */
+  private readonly mergesTimeWindows: boolean;
   private watermark = -Infinity;
   private currentKey: Key = 0;
   private currentGroup = 0;
@@ -136,6 +149,7 @@ export class WindowOperator implements StreamOperator {
     this.contents = spec.kind === 'aggregate' ? { kind: 'aggregate', fn: copyFunction(spec.fn) } : spec;
     this.isEventTime = params.assigner.isEventTime();
     this.merging = params.assigner.isMerging();
+    this.mergesTimeWindows = this.merging && mergesTimeWindows(params.assigner);
     if (this.merging && !this.trigger.canMerge()) {
       throw new Error(`${this.trigger.constructor.name} cannot be used with merging windows (${this.assigner.constructor.name})`);
     }
@@ -153,13 +167,19 @@ export class WindowOperator implements StreamOperator {
     this.triggerContext = {
       getCurrentWatermark: () => this.watermark,
       getCurrentProcessingTime: () => ctx.clock.now(),
-      registerEventTimeTimer: (time) => this.eventQueue.register(this.currentTrigger!.eventTimers, time),
+      registerEventTimeTimer: (time) => this.eventQueue.register(eventTimersOf(this.currentTrigger!), time),
       registerProcessingTimeTimer: (time) => {
-        this.processingQueue.register(this.currentTrigger!.processingTimers, time);
+        this.processingQueue.register(processingTimersOf(this.currentTrigger!), time);
         this.wakeups.request(time);
       },
-      deleteEventTimeTimer: (time) => this.eventQueue.delete(this.currentTrigger!.eventTimers, time),
-      deleteProcessingTimeTimer: (time) => this.processingQueue.delete(this.currentTrigger!.processingTimers, time),
+      deleteEventTimeTimer: (time) => {
+        const scope = this.currentTrigger!.eventTimers;
+        if (scope !== null) this.eventQueue.delete(scope, time);
+      },
+      deleteProcessingTimeTimer: (time) => {
+        const scope = this.currentTrigger!.processingTimers;
+        if (scope !== null) this.processingQueue.delete(scope, time);
+      },
       getReducingState: <T>(d: ReducingStateDescriptor<T>) => this.reducingState(this.currentTrigger!, d),
       getValueState: <T>(d: ValueStateDescriptor<T>) => this.valueState<T>(this.currentTrigger!, d),
       mergeReducingState: <T>(d: ReducingStateDescriptor<T>) => {
@@ -202,7 +222,7 @@ export class WindowOperator implements StreamOperator {
     for (const window of windows) {
       if (this.isWindowLate(window)) continue;
       skipped = false;
-      const key = this.assigner.windowKey(window);
+      const key = this.windowKeyOf(window);
       this.addToContents(key, window, value);
       this.currentTrigger = this.triggerEntry(key, window, true);
       const result = this.trigger.onElement(value, timestamp, window, this.triggerContext);
@@ -222,10 +242,10 @@ export class WindowOperator implements StreamOperator {
         continue;
       }
       skipped = false;
-      const stateWindow = this.currentEntries.merged!.get(this.assigner.windowKey(actual))!.stateWindow;
-      const stateKey = this.assigner.windowKey(stateWindow);
+      const stateWindow = this.currentEntries.merged!.get(this.windowKeyOf(actual))!.stateWindow;
+      const stateKey = this.windowKeyOf(stateWindow);
       this.addToContents(stateKey, stateWindow, value);
-      this.currentTrigger = this.triggerEntry(this.assigner.windowKey(actual), actual, true);
+      this.currentTrigger = this.triggerEntry(this.windowKeyOf(actual), actual, true);
       const result = this.trigger.onElement(value, timestamp, actual, this.triggerContext);
       if (isFire(result)) this.emitContents(actual, stateKey);
       if (isPurge(result)) this.currentEntries.contents.delete(stateKey);
@@ -254,26 +274,27 @@ export class WindowOperator implements StreamOperator {
   private addMergingWindow(newWindow: Window): Window {
     const kw = this.currentEntries;
     const mapping = (kw.merged ??= new Map());
+    if (this.mergesTimeWindows) return this.addSessionWindow(mapping, newWindow as TimeWindow);
     const assigner = this.assigner;
     const existing = [...mapping.values()].map((m) => m.window);
     const groups: Array<{ result: Window; merged: Window[] }> = [];
     assigner.mergeWindows([...existing, newWindow], (toBeMerged, result) => groups.push({ result, merged: toBeMerged }));
-    const newKey = assigner.windowKey(newWindow);
+    const newKey = this.windowKeyOf(newWindow);
     let resultWindow = newWindow;
     let mergedNewWindow = false;
     for (const group of groups) {
       let mergedWindows = group.merged;
-      if (mergedWindows.some((w) => assigner.windowKey(w) === newKey)) {
-        mergedWindows = mergedWindows.filter((w) => assigner.windowKey(w) !== newKey);
+      if (mergedWindows.some((w) => this.windowKeyOf(w) === newKey)) {
+        mergedWindows = mergedWindows.filter((w) => this.windowKeyOf(w) !== newKey);
         mergedNewWindow = true;
         resultWindow = group.result;
       }
       if (mergedWindows.length === 0) continue;
-      const resultKey = assigner.windowKey(group.result);
-      const stateWindow = mapping.get(assigner.windowKey(mergedWindows[0]!))!.stateWindow;
+      const resultKey = this.windowKeyOf(group.result);
+      const stateWindow = mapping.get(this.windowKeyOf(mergedWindows[0]!))!.stateWindow;
       const mergedStateWindows: Window[] = [];
       for (const w of mergedWindows) {
-        const k = assigner.windowKey(w);
+        const k = this.windowKeyOf(w);
         const m = mapping.get(k);
         if (m) {
           mergedStateWindows.push(m.stateWindow);
@@ -281,15 +302,62 @@ export class WindowOperator implements StreamOperator {
         }
       }
       mapping.set(resultKey, { window: group.result, stateWindow });
-      const others = mergedStateWindows.filter((w) => assigner.windowKey(w) !== assigner.windowKey(stateWindow));
-      if (!(mergedWindows.length === 1 && assigner.windowKey(mergedWindows[0]!) === resultKey)) {
+      const others = mergedStateWindows.filter((w) => this.windowKeyOf(w) !== this.windowKeyOf(stateWindow));
+      if (!(mergedWindows.length === 1 && this.windowKeyOf(mergedWindows[0]!) === resultKey)) {
         this.mergeWindows(group.result, mergedWindows, stateWindow, others);
       }
     }
     if (groups.length === 0 || (resultWindow === newWindow && !mergedNewWindow)) {
-      mapping.set(assigner.windowKey(resultWindow), { window: resultWindow, stateWindow: resultWindow });
+      mapping.set(this.windowKeyOf(resultWindow), { window: resultWindow, stateWindow: resultWindow });
     }
     return resultWindow;
+  }
+
+  /**
+   * addMergingWindow for assigners that merge with mergeTimeWindows, with the same results, merge order
+   * and state window: each addition merges every window that overlaps or touches, so a key's live
+   * windows are pairwise apart, and the new window merges exactly with the ones it intersects (a window
+   * touching only the others would touch one of them). This skips listing, sorting and re-merging all
+   * of the key's windows for every element.
+   */
+  private addSessionWindow(mapping: NonNullable<KeyWindows['merged']>, newWindow: TimeWindow): Window {
+    let touched: Array<{ window: Window; stateWindow: Window }> | undefined;
+    for (const m of mapping.values()) if ((m.window as TimeWindow).intersects(newWindow)) (touched ??= []).push(m);
+    if (touched === undefined) {
+      mapping.set(this.windowKeyOf(newWindow), { window: newWindow, stateWindow: newWindow });
+      return newWindow;
+    }
+    if (touched.length > 1) touched.sort((a, b) => (a.window as TimeWindow).start - (b.window as TimeWindow).start);
+    const first = touched[0]!.window as TimeWindow;
+    let start = newWindow.start;
+    let end = newWindow.end;
+    for (const m of touched) {
+      const w = m.window as TimeWindow;
+      if (w.start < start) start = w.start;
+      if (w.end > end) end = w.end;
+    }
+    // The new window inside one session: nothing merges, the session stays as it is.
+    if (touched.length === 1 && start === first.start && end === first.end) {
+      if (newWindow.start !== start || newWindow.end !== end) {
+        const key = this.windowKeyOf(first);
+        const m = mapping.get(key)!;
+        mapping.delete(key); // re-inserted last, as the general path does
+        mapping.set(key, m);
+      }
+      return first;
+    }
+    const result = new TimeWindow(start, end);
+    const stateWindow = touched[0]!.stateWindow;
+    const mergedWindows: Window[] = [];
+    const others: Window[] = [];
+    for (const m of touched) {
+      mergedWindows.push(m.window);
+      mapping.delete(this.windowKeyOf(m.window));
+      if (m.stateWindow !== stateWindow) others.push(m.stateWindow);
+    }
+    mapping.set(this.windowKeyOf(result), { window: result, stateWindow });
+    this.mergeWindows(result, mergedWindows, stateWindow, others);
+    return result;
   }
 
   private mergeWindows(result: Window, mergedWindows: Window[], stateWindow: Window, mergedStateWindows: Window[]): void {
@@ -299,11 +367,19 @@ export class WindowOperator implements StreamOperator {
           `Current watermark: ${this.watermark} window: ${String(result)}`,
       );
     }
-    const assigner = this.assigner;
     const kw = this.currentEntries;
     // Trigger state and timers move to the merged window.
-    this.currentTrigger = this.triggerEntry(assigner.windowKey(result), result, true);
-    this.mergedEntries = mergedWindows.map((w) => kw.triggers.get(assigner.windowKey(w))).filter((e): e is TriggerEntry => e !== undefined);
+    const mergedEntries: TriggerEntry[] = [];
+    for (const w of mergedWindows) {
+      const key = this.windowKeyOf(w);
+      const e = kw.triggers.get(key);
+      if (e === undefined) continue;
+      mergedEntries.push(e);
+      // Sessions key windows by start, which the merged window may share with one it replaces.
+      if (this.mergesTimeWindows) kw.triggers.delete(key);
+    }
+    this.currentTrigger = this.triggerEntry(this.windowKeyOf(result), result, true);
+    this.mergedEntries = mergedEntries;
     this.trigger.onMerge(result, this.triggerContext);
     const resultTrigger = this.currentTrigger;
     for (const m of this.mergedEntries) {
@@ -316,9 +392,9 @@ export class WindowOperator implements StreamOperator {
     this.currentTrigger = resultTrigger;
     // Contents of the merged state windows fold into the surviving state window.
     const spec = this.contents;
-    const targetKey = assigner.windowKey(stateWindow);
+    const targetKey = this.windowKeyOf(stateWindow);
     for (const w of mergedStateWindows) {
-      const k = assigner.windowKey(w);
+      const k = this.windowKeyOf(w);
       const source = kw.contents.get(k);
       kw.contents.delete(k);
       if (source === undefined) continue;
@@ -333,8 +409,17 @@ export class WindowOperator implements StreamOperator {
     }
   }
 
+  /**
+   * The key of `window` in this operator's maps. Sessions use the start alone: live sessions of a key
+   * never overlap, so no two share a start (mergeWindows takes care of the merged window replacing
+   * one with the same start), and a number is far cheaper to build and hash than `"start:end"`.
+   */
+  private windowKeyOf(window: Window): WindowKey {
+    return this.mergesTimeWindows ? (window as TimeWindow).start : this.assigner.windowKey(window);
+  }
+
   private retireWindow(window: Window): void {
-    this.currentEntries.merged?.delete(this.assigner.windowKey(window));
+    this.currentEntries.merged?.delete(this.windowKeyOf(window));
   }
 
   // ---- time ------------------------------------------------------------------------------------
@@ -354,11 +439,11 @@ export class WindowOperator implements StreamOperator {
     const entry = scope.namespace;
     const window = entry.window;
     this.setKey(scope.key, scope.keyGroup);
-    let stateKey = this.assigner.windowKey(window);
+    let stateKey = this.windowKeyOf(window);
     if (this.merging) {
       const m = this.currentEntries.merged?.get(stateKey);
       if (m === undefined) return; // merged away
-      stateKey = this.assigner.windowKey(m.stateWindow);
+      stateKey = this.windowKeyOf(m.stateWindow);
     }
     this.currentTrigger = entry;
     const result =
@@ -396,17 +481,17 @@ export class WindowOperator implements StreamOperator {
     const time = this.cleanupTime(window);
     if (time >= Number.MAX_SAFE_INTEGER) return; // global windows are never cleaned up
     const entry = this.currentTrigger!;
-    if (this.isEventTime) this.eventQueue.register(entry.eventTimers, time);
+    if (this.isEventTime) this.eventQueue.register(eventTimersOf(entry), time);
     else {
-      this.processingQueue.register(entry.processingTimers, time);
+      this.processingQueue.register(processingTimersOf(entry), time);
       this.wakeups.request(time);
     }
   }
 
   private deleteCleanupTimer(entry: TriggerEntry): void {
     const time = this.cleanupTime(entry.window);
-    if (this.isEventTime) this.eventQueue.delete(entry.eventTimers, time);
-    else this.processingQueue.delete(entry.processingTimers, time);
+    const scope = this.isEventTime ? entry.eventTimers : entry.processingTimers;
+    if (scope !== null) (this.isEventTime ? this.eventQueue : this.processingQueue).delete(scope, time);
   }
 
   // ---- emission --------------------------------------------------------------------------------
@@ -446,26 +531,16 @@ export class WindowOperator implements StreamOperator {
     const triggers = this.currentEntries.triggers;
     let entry = triggers.get(key);
     if (entry === undefined && create) {
-      const k = this.currentKey;
-      const g = this.currentGroup;
-      const e: TriggerEntry = {
-        window,
-        eventTimers: undefined!,
-        processingTimers: undefined!,
-        state: null,
-      };
-      e.eventTimers = { key: k, keyGroup: g, namespace: e, timers: null };
-      e.processingTimers = { key: k, keyGroup: g, namespace: e, timers: null };
-      triggers.set(key, e);
-      entry = e;
+      entry = { window, key: this.currentKey, keyGroup: this.currentGroup, eventTimers: null, processingTimers: null, state: null };
+      triggers.set(key, entry);
     }
     return entry!;
   }
 
   private dropTriggerEntry(entry: TriggerEntry): void {
-    entry.eventTimers.timers = null;
-    entry.processingTimers.timers = null;
-    const key = this.assigner.windowKey(entry.window);
+    if (entry.eventTimers !== null) clearTimers(entry.eventTimers);
+    if (entry.processingTimers !== null) clearTimers(entry.processingTimers);
+    const key = this.windowKeyOf(entry.window);
     if (this.currentEntries.triggers.get(key) === entry) this.currentEntries.triggers.delete(key);
   }
 
@@ -500,7 +575,7 @@ export class WindowOperator implements StreamOperator {
       // Merged (session) windows keep their contents under the state window of the merge.
       const out: Array<{ window: Window; partial: unknown }> = [];
       for (const { window, stateWindow } of kw.merged.values()) {
-        const entry = kw.contents.get(this.assigner.windowKey(stateWindow));
+        const entry = kw.contents.get(this.windowKeyOf(stateWindow));
         if (entry !== undefined) out.push({ window, partial: partialOf(entry.acc) });
       }
       return out;
@@ -517,8 +592,8 @@ export class WindowOperator implements StreamOperator {
         contents: [...kw.contents.values()].map(({ window, acc }) => [windowToJson(window), structuredClone(acc)]),
         triggers: [...kw.triggers.values()].map((e) => ({
           window: windowToJson(e.window),
-          event: [...(e.eventTimers.timers?.keys() ?? [])],
-          processing: [...(e.processingTimers.timers?.keys() ?? [])],
+          event: e.eventTimers === null ? [] : timerTimes(e.eventTimers),
+          processing: e.processingTimers === null ? [] : timerTimes(e.processingTimers),
           state: [...(e.state ?? [])].map(([n, v]) => [n, structuredClone(v)]),
         })),
         merged: kw.merged ? [...kw.merged.values()].map(({ window, stateWindow }) => [windowToJson(window), windowToJson(stateWindow)]) : null,
@@ -540,22 +615,22 @@ export class WindowOperator implements StreamOperator {
           const kw = this.currentEntries;
           for (const [w, acc] of k.contents) {
             const window = windowFromJson(w);
-            kw.contents.set(this.assigner.windowKey(window), { window, acc });
+            kw.contents.set(this.windowKeyOf(window), { window, acc });
           }
           for (const t of k.triggers) {
             const window = windowFromJson(t.window);
-            const entry = this.triggerEntry(this.assigner.windowKey(window), window, true);
+            const entry = this.triggerEntry(this.windowKeyOf(window), window, true);
             entry.state = t.state.length > 0 ? new Map(t.state) : null;
-            for (const time of t.event) this.eventQueue.register(entry.eventTimers, time);
+            for (const time of t.event) this.eventQueue.register(eventTimersOf(entry), time);
             for (const time of t.processing) {
-              this.processingQueue.register(entry.processingTimers, time);
+              this.processingQueue.register(processingTimersOf(entry), time);
               this.wakeups.request(time);
             }
           }
           if (k.merged) {
             kw.merged = new Map(k.merged.map(([w, s]) => {
               const window = windowFromJson(w);
-              return [this.assigner.windowKey(window), { window, stateWindow: windowFromJson(s) }];
+              return [this.windowKeyOf(window), { window, stateWindow: windowFromJson(s) }];
             }));
           }
         }

@@ -2,14 +2,58 @@ import type { Key } from '../state/key-groups.ts';
 
 /**
  * The timers of one (key, namespace) pair. Operators keep scopes with their keyed state, so
- * registering the same timer twice is a Set lookup instead of a global string-keyed map.
+ * registering the same timer twice is a field compare or a Map lookup instead of a global
+ * string-keyed map. Made by `timerScope()`; read through the TimerQueue.
  */
 export interface TimerScope<N = unknown> {
   readonly key: Key;
   readonly keyGroup: number;
   readonly namespace: N;
-  /** Registered timers: time -> registration sequence number (an older heap entry for the same time is stale). */
-  timers: Map<number, number> | null;
+  /**
+   * The scope's first timer (NaN: none) and its registration sequence number. Most scopes (a window,
+   * a key) hold one timer at a time, and a Map per scope cost more than the rest of a session
+   * window's bookkeeping.
+   */
+  time: number;
+  seq: number;
+  /** Further timers: time -> registration sequence number (an older heap entry for the same time is stale). */
+  more: Map<number, number> | null;
+}
+
+export function timerScope<N>(key: Key, keyGroup: number, namespace: N): TimerScope<N> {
+  return { key, keyGroup, namespace, time: NaN, seq: -1, more: null };
+}
+
+/** Registration number of the scope's timer at `time`, or undefined. */
+function seqOf(scope: TimerScope<unknown>, time: number): number | undefined {
+  if (scope.time === time) return scope.seq;
+  return scope.more === null ? undefined : scope.more.get(time);
+}
+
+/** Whether the scope holds any timer. */
+export function hasTimers(scope: TimerScope<unknown>): boolean {
+  return scope.time === scope.time || (scope.more !== null && scope.more.size > 0);
+}
+
+/** The scope's timer times (for snapshots). */
+export function timerTimes(scope: TimerScope<unknown>): number[] {
+  const times = scope.time === scope.time ? [scope.time] : [];
+  if (scope.more !== null) for (const t of scope.more.keys()) times.push(t);
+  return times;
+}
+
+/** Forgets every timer of the scope (their heap entries become stale). */
+export function clearTimers(scope: TimerScope<unknown>): void {
+  scope.time = NaN;
+  scope.seq = -1;
+  scope.more = null;
+}
+
+function forget(scope: TimerScope<unknown>, time: number): void {
+  if (scope.time === time) {
+    scope.time = NaN;
+    scope.seq = -1;
+  } else if (scope.more !== null) scope.more.delete(time);
 }
 
 interface Entry<N> {
@@ -28,19 +72,21 @@ export class TimerQueue<N = unknown> {
   private seq = 0;
 
   register(scope: TimerScope<N>, time: number): void {
-    if (scope.timers === null) scope.timers = new Map();
-    else if (scope.timers.has(time)) return;
+    if (seqOf(scope, time) !== undefined) return;
     const seq = this.seq++;
-    scope.timers.set(time, seq);
+    if (scope.time !== scope.time) {
+      scope.time = time;
+      scope.seq = seq;
+    } else (scope.more ??= new Map()).set(time, seq);
     this.push({ time, seq, scope });
   }
 
   private isLive(e: Entry<N>): boolean {
-    return e.scope.timers?.get(e.time) === e.seq;
+    return seqOf(e.scope, e.time) === e.seq;
   }
 
   delete(scope: TimerScope<N>, time: number): void {
-    scope.timers?.delete(time);
+    forget(scope, time);
   }
 
   /** Removes and returns the earliest live timer with time <= `upTo`. */
@@ -53,7 +99,7 @@ export class TimerQueue<N = unknown> {
       }
       if (top.time > upTo) return undefined;
       this.pop();
-      top.scope.timers!.delete(top.time);
+      forget(top.scope, top.time);
       return top;
     }
     return undefined;

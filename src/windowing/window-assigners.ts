@@ -216,6 +216,15 @@ abstract class SessionWindows extends WindowAssigner<unknown, TimeWindow> {
   }
 }
 
+/**
+ * Whether `assigner` merges with mergeTimeWindows (the session assigners, unless a subclass overrides
+ * mergeWindows). Then the live windows of a key never overlap or touch, so a window operator can merge
+ * a new window with just the windows it intersects instead of re-merging all of the key's windows.
+ */
+export function mergesTimeWindows(assigner: WindowAssigner<unknown, Window>): boolean {
+  return assigner.mergeWindows === SessionWindows.prototype.mergeWindows;
+}
+
 /** Each element opens `[t, t + gap)`; windows of a key that overlap or touch merge into one session. */
 export class EventTimeSessionWindows extends SessionWindows {
   static withGap(gap: number): EventTimeSessionWindows {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TimerQueue, type TimerScope } from '../../../src/time/timer-queue.ts';
+import { TimerQueue, timerScope, type TimerScope } from '../../../src/time/timer-queue.ts';
 
-const scope = (key: string | number, keyGroup = 0): TimerScope<null> => ({ key, keyGroup, namespace: null, timers: null });
+const scope = (key: string | number, keyGroup = 0): TimerScope<null> => timerScope(key, keyGroup, null);
 
 function drain<N>(q: TimerQueue<N>, upTo = Infinity): Array<[string | number, number]> {
   const out: Array<[string | number, number]> = [];
