@@ -15,6 +15,9 @@ import type { JobDetails, Vertex } from './rest-types.ts';
 export interface OperatorSample {
   records: number;
   watermark: number;
+  /** Cumulative ms the operator waited for its downstream, and spent in its own work (undefined: not reported). */
+  backPressuredMs: number | undefined;
+  busyMs: number | undefined;
 }
 
 export interface Sample {
@@ -28,14 +31,12 @@ export function recordsOf(vertex: Vertex): number {
   return vertex.implementation === 'source' ? vertex.metrics['write-records'] : vertex.metrics['read-records'];
 }
 
-/**
- * Share of time an operator is held up by its downstream, 0..1, from Flink's per-second metric when the
- * runtime reports it; undefined when it does not.
- */
-export function backpressureOf(vertex: Vertex): number | undefined {
-  const ms = vertex.metrics.backPressuredTimeMsPerSecond;
-  return typeof ms === 'number' && Number.isFinite(ms) ? Math.min(1, Math.max(0, ms / 1000)) : undefined;
+function finiteOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
+
+/** Which share of wall time between two polls a time counter covers. */
+export type TimeShare = 'backPressuredMs' | 'busyMs';
 
 export class MetricsHistory {
   private readonly samples: Sample[] = [];
@@ -58,7 +59,17 @@ export class MetricsHistory {
     this.operatorIds = details.vertices.map((v) => v.id);
     this.samples.push({
       now: details.now,
-      byOperator: new Map(details.vertices.map((v) => [v.id, { records: recordsOf(v), watermark: numberOf(v.metrics.watermark) }])),
+      byOperator: new Map(
+        details.vertices.map((v) => [
+          v.id,
+          {
+            records: recordsOf(v),
+            watermark: numberOf(v.metrics.watermark),
+            backPressuredMs: finiteOrUndefined(v.metrics.backPressuredTimeMs),
+            busyMs: finiteOrUndefined(v.metrics.busyTimeMs),
+          },
+        ]),
+      ),
     });
     while (this.samples.length > this.capacity) this.samples.shift();
   }
@@ -70,9 +81,38 @@ export class MetricsHistory {
     return rate(this.samples[n - 2]!, this.samples[n - 1]!, operatorId) ?? undefined;
   }
 
+  /**
+   * Latest share (0..1) of wall time `operatorId` spent waiting for its downstream ('backPressuredMs',
+   * Flink's backpressure) or in its own work ('busyMs'); undefined before two samples or when the
+   * runtime does not report it.
+   */
+  share(operatorId: string, counter: TimeShare): number | undefined {
+    const n = this.samples.length;
+    if (n < 2) return undefined;
+    return shareOf(this.samples[n - 2]!, this.samples[n - 1]!, operatorId, counter) ?? undefined;
+  }
+
+  /** uPlot data: x = seconds (epoch), one series of backpressure (%) per operator. */
+  backpressureSeries(): [number[], ...Array<Array<number | null>>] {
+    const pairs = this.pairs();
+    return [
+      pairs.map(([, s]) => s.now / 1000),
+      ...this.operatorIds.map((id) =>
+        pairs.map(([a, b]) => {
+          const share = shareOf(a, b, id, 'backPressuredMs');
+          return share === null ? null : share * 100;
+        }),
+      ),
+    ];
+  }
+
+  private pairs(): Array<readonly [Sample, Sample]> {
+    return this.samples.slice(1).map((s, i) => [this.samples[i]!, s] as const);
+  }
+
   /** uPlot data: x = seconds (epoch), one series of records/s per operator; the first sample has no rate. */
   throughputSeries(): [number[], ...Array<Array<number | null>>] {
-    const pairs = this.samples.slice(1).map((s, i) => [this.samples[i]!, s] as const);
+    const pairs = this.pairs();
     return [pairs.map(([, s]) => s.now / 1000), ...this.operatorIds.map((id) => pairs.map(([a, b]) => rate(a, b, id)))];
   }
 
@@ -97,4 +137,12 @@ function rate(a: Sample, b: Sample, operatorId: string): number | null {
   if (before === undefined || after === undefined || seconds <= 0) return null;
   // A restart resets counters: a drop is not negative throughput.
   return Math.max(0, after.records - before.records) / seconds;
+}
+
+function shareOf(a: Sample, b: Sample, operatorId: string, counter: TimeShare): number | null {
+  const before = a.byOperator.get(operatorId)?.[counter];
+  const after = b.byOperator.get(operatorId)?.[counter];
+  const ms = b.now - a.now;
+  if (before === undefined || after === undefined || ms <= 0) return null;
+  return Math.min(1, Math.max(0, (after - before) / ms));
 }

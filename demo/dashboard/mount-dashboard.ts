@@ -61,7 +61,7 @@ export function mountDashboard(container: HTMLElement, options: DashboardOptions
     jobTitle,
     section('Job graph', 'graph', graphHost),
     section('Operators', 'operators-section', operatorsHost),
-    section('Throughput and watermarks', 'charts-section', chartsHost),
+    section('Throughput, watermarks and backpressure', 'charts-section', chartsHost),
     section('Checkpoints', 'checkpoints-section', checkpointsHost),
     section('State lookup', 'state-section', lookup.element),
   );
@@ -76,6 +76,7 @@ export function mountDashboard(container: HTMLElement, options: DashboardOptions
   container.append(page);
   const throughput = new TimeSeriesChart(chartsHost, 'Throughput', 'records/s');
   const watermarks = new TimeSeriesChart(chartsHost, 'Watermark', 'event time (ms)');
+  const backpressure = new TimeSeriesChart(chartsHost, 'Backpressure', '% of time');
   let history = new MetricsHistory(historyLength);
 
   let disposed = false;
@@ -116,6 +117,7 @@ export function mountDashboard(container: HTMLElement, options: DashboardOptions
     const names = details.vertices.map((v) => v.name);
     throughput.update(names, history.throughputSeries());
     watermarks.update(names, history.watermarkSeries());
+    backpressure.update(names, history.backpressureSeries());
     checkpointsHost.replaceChildren(
       checkpoints.status === 200 ? renderCheckpoints(checkpoints.json as CheckpointStatistics) : el('p', { class: 'error' }, errorText(checkpoints.status, checkpoints.json)),
     );
@@ -158,6 +160,7 @@ export function mountDashboard(container: HTMLElement, options: DashboardOptions
       clearTimeout(timer);
       throughput.destroy();
       watermarks.destroy();
+      backpressure.destroy();
       page.remove();
     },
   };

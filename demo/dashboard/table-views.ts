@@ -1,5 +1,5 @@
 import { el, formatBytes, formatCount, formatDuration, formatWatermark } from './dom.ts';
-import { backpressureOf, type MetricsHistory } from './metrics-history.ts';
+import type { MetricsHistory } from './metrics-history.ts';
 import { numberOf } from './rest-client.ts';
 import type { CheckpointStatistics, ClusterOverview, JobsOverview, Vertex } from './rest-types.ts';
 
@@ -37,7 +37,9 @@ export function renderJobList(jobs: JobsOverview['jobs'], selected: string | und
 export function renderOperatorTable(vertices: Vertex[], history: MetricsHistory): HTMLElement {
   const rows = vertices.map((v) => {
     const rate = history.throughput(v.id);
-    const pressure = backpressureOf(v);
+    const pressure = history.share(v.id, 'backPressuredMs');
+    const busy = history.share(v.id, 'busyMs');
+    // Flink's thresholds: up to 10% OK, up to 50% LOW, above HIGH.
     const level = pressure === undefined ? 'unknown' : pressure > 0.5 ? 'high' : pressure > 0.1 ? 'low' : 'ok';
     return el(
       'tr',
@@ -50,14 +52,15 @@ export function renderOperatorTable(vertices: Vertex[], history: MetricsHistory)
       el('td', { class: 'num' }, formatCount(v.metrics['write-records'])),
       el('td', { class: 'num throughput' }, rate === undefined ? '–' : `${formatCount(rate)}/s`),
       el('td', { class: 'num watermark' }, formatWatermark(numberOf(v.metrics.watermark))),
+      el('td', { class: 'num busy', title: 'share of wall time in its own work (Flink: busyTimeMsPerSecond)' }, busy === undefined ? '–' : `${(busy * 100).toFixed(0)}%`),
       el(
         'td',
-        { class: `backpressure bp-${level}`, title: 'share of time the operator waits for its downstream (Flink: backPressuredTimeMsPerSecond)' },
-        pressure === undefined ? 'not measured' : `${level.toUpperCase()} ${(pressure * 100).toFixed(0)}%`,
+        { class: `backpressure bp-${level}`, title: 'share of wall time waiting for its downstream to take its output (Flink: backPressuredTimeMsPerSecond)' },
+        pressure === undefined ? '–' : `${level.toUpperCase()} ${(pressure * 100).toFixed(0)}%`,
       ),
     );
   });
-  const headers = ['Operator', 'Uid', 'Runs as', 'Parallelism', 'Records in', 'Records out', 'Throughput', 'Watermark', 'Backpressure'];
+  const headers = ['Operator', 'Uid', 'Runs as', 'Parallelism', 'Records in', 'Records out', 'Throughput', 'Watermark', 'Busy', 'Backpressure'];
   return el('table', { class: 'operators' }, el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', {}, h)))), el('tbody', {}, ...rows));
 }
 

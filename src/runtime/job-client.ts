@@ -26,8 +26,21 @@ export interface JobEdge {
   sideOutput?: string;
 }
 
+/**
+ * An operator's metrics with where its time goes, summed since the job (or its last restart) began,
+ * for the busiest subtask (Flink shows the worst subtask too). Channels deliver synchronously, so a
+ * task is "backpressured" while its downstream takes what it sent; a client turns the totals into
+ * shares of wall time (Flink's busyTimeMsPerSecond / backPressuredTimeMsPerSecond) from two readings.
+ */
+export interface OperatorTimes extends OperatorMetrics {
+  /** Own work, downstream time excluded (sources: not measured, absent). */
+  busyTimeMs?: number;
+  /** Waiting for downstream tasks to take this operator's output. */
+  backPressuredTimeMs: number;
+}
+
 export interface JobMetrics {
-  operators: OperatorMetrics[];
+  operators: OperatorTimes[];
   checkpoints: Omit<CheckpointStats, 'history'> & { history: CheckpointStats['history'] };
   restarts: number;
 }
@@ -220,7 +233,7 @@ export class JobClient {
   }
 
   /** The job's operators as deployed, and the edges between them: for overviews (REST, dashboard). */
-  describe(): { jobId: string; name: string; status: JobStatus; startTime: number; operators: OperatorMetrics[]; edges: JobEdge[] } {
+  describe(): { jobId: string; name: string; status: JobStatus; startTime: number; operators: OperatorTimes[]; edges: JobEdge[] } {
     const idOf = (node: number) => {
       const n = this.graph.node(node);
       return n.operatorId ?? String(n.id);
@@ -232,11 +245,27 @@ export class JobClient {
       input: e.input,
       ...(e.sideOutput !== undefined ? { sideOutput: e.sideOutput } : {}),
     }));
-    return { jobId: this.jobId, name: this.config.name, status: this.state, startTime: this.startTime, operators: this.executor.metrics(), edges };
+    return { jobId: this.jobId, name: this.config.name, status: this.state, startTime: this.startTime, operators: this.operatorMetrics(), edges };
+  }
+
+  private operatorMetrics(): OperatorTimes[] {
+    const busy = new Map<string, number>();
+    const pressured = new Map<string, number>();
+    const worst = (map: Map<string, number>, id: string, ms: number) => map.set(id, Math.max(map.get(id) ?? 0, ms));
+    for (const t of this.executor.operatorTasks) {
+      worst(busy, t.operatorId, t.busyMs);
+      worst(pressured, t.operatorId, t.output.backPressuredMs);
+    }
+    for (const s of this.executor.sourceTasks) worst(pressured, s.operatorId, s.backPressuredMs);
+    const tenth = (ms: number) => Math.round(ms * 10) / 10;
+    return this.executor.metrics().map((o) => {
+      const busyMs = busy.get(o.operatorId);
+      return { ...o, ...(busyMs !== undefined ? { busyTimeMs: tenth(busyMs) } : {}), backPressuredTimeMs: tenth(pressured.get(o.operatorId) ?? 0) };
+    });
   }
 
   metrics(): JobMetrics {
     const stats = this.coordinator?.stats ?? { completed: 0, failed: 0, history: [] };
-    return { operators: this.executor.metrics(), checkpoints: { ...stats, history: [...stats.history] }, restarts: this.restarts };
+    return { operators: this.operatorMetrics(), checkpoints: { ...stats, history: [...stats.history] }, restarts: this.restarts };
   }
 }

@@ -22,6 +22,8 @@ export class OperatorTask implements ChannelReceiver {
   private readonly combiner: WatermarkCombiner;
   private ended = false;
   recordsIn = 0;
+  /** Milliseconds spent in this operator's own work (what its downstream took excluded), for metrics. */
+  busyMs = 0;
   // Barrier alignment: the checkpoint being aligned, channels that delivered its barrier, and what
   // those channels sent since (replayed once aligned).
   private aligning: number | undefined;
@@ -64,6 +66,16 @@ export class OperatorTask implements ChannelReceiver {
   }
 
   receive(channel: number, element: StreamElement<unknown>): void {
+    const started = performance.now();
+    const downstreamBefore = this.output.backPressuredMs;
+    try {
+      this.handle(channel, element);
+    } finally {
+      this.busyMs += performance.now() - started - (this.output.backPressuredMs - downstreamBefore);
+    }
+  }
+
+  private handle(channel: number, element: StreamElement<unknown>): void {
     if (this.aligning !== undefined && this.barrierSeen[channel]) {
       this.held[channel]!.push(element);
       return;
@@ -167,7 +179,7 @@ export class OperatorTask implements ChannelReceiver {
     for (let c = 0; c < this.held.length; c++) {
       const queue = this.held[c]!;
       this.held[c] = [];
-      for (const element of queue) this.receive(c, element);
+      for (const element of queue) this.handle(c, element);
     }
   }
 

@@ -38,6 +38,11 @@ export class SourceTask {
   recordsOut = 0;
   private readonly held = new TimestampOrderBuffer();
 
+  /** Milliseconds spent waiting for downstream tasks to take what this source emitted, for metrics. */
+  get backPressuredMs(): number {
+    return this.output.backPressuredMs;
+  }
+
   constructor(
     readonly name: string,
     readonly operatorId: string,

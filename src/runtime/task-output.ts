@@ -3,17 +3,36 @@ import type { Output } from '../operators/stream-operator.ts';
 import type { ChannelWriter } from './channel-writer.ts';
 import type { RecordBatch, StreamElement } from './stream-element.ts';
 
+/**
+ * Time spent handing elements to downstream tasks. Channels deliver synchronously, so this is the
+ * time the task waits for its downstream to take what it sent: Flink's "backpressured" time.
+ */
+class DownstreamTime {
+  ms = 0;
+
+  measure(send: () => void): void {
+    const started = performance.now();
+    send();
+    this.ms += performance.now() - started;
+  }
+}
+
 class BufferedOutput {
   values: unknown[] = [];
   timestamps: number[] = [];
-  constructor(readonly writers: ChannelWriter[]) {}
+  constructor(
+    readonly writers: ChannelWriter[],
+    private readonly downstream: DownstreamTime,
+  ) {}
 
   flush(): void {
     if (this.values.length === 0) return;
     const batch: RecordBatch<unknown> = { values: this.values, timestamps: this.timestamps };
     this.values = [];
     this.timestamps = [];
-    for (const w of this.writers) w.sendBatch(batch);
+    this.downstream.measure(() => {
+      for (const w of this.writers) w.sendBatch(batch);
+    });
   }
 }
 
@@ -28,14 +47,15 @@ export class TaskOutput implements Output<unknown> {
   private readonly all: BufferedOutput[];
   /** Records collected, for metrics. */
   recordsOut = 0;
+  private readonly downstream = new DownstreamTime();
 
   constructor(
     mainWriters: ChannelWriter[],
     sideWriters: Map<string, ChannelWriter[]>,
     private readonly batchSize: number,
   ) {
-    this.main = new BufferedOutput(mainWriters);
-    for (const [tag, writers] of sideWriters) this.sides.set(tag, new BufferedOutput(writers));
+    this.main = new BufferedOutput(mainWriters, this.downstream);
+    for (const [tag, writers] of sideWriters) this.sides.set(tag, new BufferedOutput(writers, this.downstream));
     this.all = [this.main, ...this.sides.values()];
   }
 
@@ -60,7 +80,14 @@ export class TaskOutput implements Output<unknown> {
     if (batch.values.length === 0) return;
     this.main.flush();
     this.recordsOut += batch.values.length;
-    for (const w of this.main.writers) w.sendBatch(batch);
+    this.downstream.measure(() => {
+      for (const w of this.main.writers) w.sendBatch(batch);
+    });
+  }
+
+  /** Milliseconds spent waiting for downstream tasks to take this task's output, for metrics. */
+  get backPressuredMs(): number {
+    return this.downstream.ms;
   }
 
   flush(): void {
@@ -78,7 +105,10 @@ export class TaskOutput implements Output<unknown> {
   emitControl(element: StreamElement<unknown>): void {
     for (const out of this.all) {
       out.flush();
-      for (const w of out.writers) w.sendControl(element);
+      // A watermark can fire windows downstream: that is downstream time too.
+      this.downstream.measure(() => {
+        for (const w of out.writers) w.sendControl(element);
+      });
     }
   }
 }

@@ -71,8 +71,11 @@ describe('dashboard over HTTP in Chromium', () => {
     await expect
       .poll(async () => (await page.locator('tr.operator-row[data-operator="events"] td.throughput').textContent()) ?? '', { timeout: 10_000 })
       .toMatch(/^[1-9][\d,]*\/s$/);
-    // Both uPlot charts drew a canvas, with a legend entry per operator.
-    for (const chart of ['Throughput', 'Watermark']) {
+    // Busy and backpressure shares come from two polls of the runtime's time counters.
+    expect(await page.locator('tr.operator-row[data-operator="events"] td.backpressure').textContent()).toMatch(/^(OK|LOW|HIGH) \d+%$/);
+    expect(await page.locator('tr.operator-row[data-operator="sums"] td.busy').textContent()).toMatch(/^\d+%$/);
+    // The uPlot charts drew a canvas, with a legend entry per operator.
+    for (const chart of ['Throughput', 'Watermark', 'Backpressure']) {
       await page.locator(`.chart[data-chart="${chart}"] canvas`).first().waitFor();
       expect(await page.locator(`.chart[data-chart="${chart}"] .u-legend .u-series`).count()).toBe(1 + run.job.describe().operators.length);
     }

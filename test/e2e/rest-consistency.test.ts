@@ -56,6 +56,17 @@ class Accumulate implements KeyedProcessFunction<number, number, Totals> {
 
 const KEYS = 4;
 
+/** Appends every record to a list state (in place). */
+class Remember implements KeyedProcessFunction<number, number, never> {
+  private list!: ListState<number>;
+  open(ctx: RuntimeContext) {
+    this.list = ctx.getListState(new ListStateDescriptor<number>('seen'));
+  }
+  processElement(n: number) {
+    this.list.add(n);
+  }
+}
+
 describe('consistent queryable state over HTTP', () => {
   it('keyed state read while the job runs is always a state the operator held', async () => {
     const env = StreamExecutionEnvironment.create({ kernels: 'js', parallelism: 2, sourceBatchSize: 16, warn: () => {} });
@@ -127,15 +138,7 @@ describe('consistent queryable state over HTTP', () => {
     env
       .fromSource(new ScriptedSource<number>([[{ records: [1, 2] }, { waitFor: gate }, { records: [3, 4] }]]), WatermarkStrategy.noWatermarks(), 'numbers')
       .keyBy(() => 0)
-      .process({
-        list: undefined as ListState<number> | undefined,
-        open(ctx: RuntimeContext) {
-          this.list = ctx.getListState(new ListStateDescriptor<number>('seen'));
-        },
-        processElement(n: number) {
-          this.list!.add(n);
-        },
-      })
+      .process(new Remember())
       .uid('lists')
       .sinkTo(new RecordingSink());
     const job = await env.executeAsync('copies');
