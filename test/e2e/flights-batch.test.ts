@@ -3,36 +3,14 @@
  * plain-loop group-by over the same file read directly with hyparquet (its own Date parsing, not
  * the connector's). About 10 s and 1.5 GB on one core: batch mode holds the 3M records to sort them.
  */
-import { fileURLToPath } from 'node:url';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type ColumnData } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { describe, expect, it } from 'vitest';
 import { EventLogSource, StreamExecutionEnvironment, WatermarkStrategy, type EventRecord } from '../../src/index.ts';
 import { DAY_MS, HOUR_MS, flightDelays, type AirportDay, type HourlyDelay } from '../../src/examples/flights.ts';
-
-const file = fileURLToPath(new URL('../../node_modules/vega-datasets/data/flights-3m.parquet', import.meta.url));
-
-/** The file's date, origin and delay columns, in row order. */
-async function readColumns(): Promise<{ date: number[]; origin: string[]; delay: number[] }> {
-  const buffer = await asyncBufferFromFile(file);
-  const metadata = await parquetMetadataAsync(buffer);
-  const chunks: Record<string, ColumnData[]> = { date: [], origin: [], delay: [] };
-  await parquetRead({ file: buffer, metadata, columns: ['date', 'origin', 'delay'], compressors, onChunk: (c) => void chunks[c.columnName]!.push(c) });
-  const column = <T>(name: string, convert: (v: unknown) => T): T[] => {
-    const out: T[] = [];
-    for (const c of chunks[name]!.sort((a, b) => a.rowStart - b.rowStart)) for (const v of c.columnData as Iterable<unknown>) out.push(convert(v));
-    return out;
-  };
-  return {
-    date: column('date', (v) => (v as Date).getTime()), // TIMESTAMP(MICROS), whole minutes: no rounding involved
-    origin: column('origin', (v) => v as string),
-    delay: column('delay', (v) => Number(v as bigint)),
-  };
-}
+import { flightsFile as file, readFlightColumns } from '../support/flights-columns.ts';
 
 describe('flights-3m.parquet through the main job in batch mode', () => {
   it('gives the same per-airport hourly counts and average delays as a plain group-by over the file, in the Wasm kernel', async () => {
-    const { date, origin, delay } = await readColumns();
+    const { date, origin, delay } = await readFlightColumns();
     expect(date).toHaveLength(3_000_000);
     const reference = new Map<string, { flights: number; delay: number }>();
     const referenceDays = new Map<string, number>();
