@@ -1,6 +1,6 @@
 import { TimestampOrderBuffer } from '../runtime/timestamp-order-buffer.ts';
 import type { RecordBatch } from '../runtime/stream-element.ts';
-import { assignTimestamp, BoundedOutOfOrdernessGenerator, type WatermarkGenerator, type WatermarkOutput, type WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { assignTimestamp, observeBatch, type WatermarkGenerator, type WatermarkOutput, type WatermarkStrategy } from '../time/watermark-strategy.ts';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.ts';
 
 export interface TimestampsWatermarksParams {
@@ -77,10 +77,7 @@ export class TimestampsWatermarksOperator implements StreamOperator {
     this.lastActivity = this.ctx.clock.now();
     this.markActive();
     const generator = this.generator;
-    if (generator instanceof BoundedOutOfOrdernessGenerator) {
-      let max = generator.maxTimestamp;
-      for (let i = 0; i < n; i++) if (timestamps[i]! > max) max = timestamps[i]!;
-      generator.maxTimestamp = max;
+    if (observeBatch(generator, timestamps)) {
       this.output.emitBatch({ values, timestamps });
     } else {
       // A watermark emitted in onEvent must follow its record (emitWatermark flushes what was collected).

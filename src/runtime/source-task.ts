@@ -1,6 +1,6 @@
 import type { SourceReader, SourceSplit } from '../connectors/source.ts';
 import type { Clock } from '../time/clock.ts';
-import { assignTimestamp, BoundedOutOfOrdernessGenerator, type WatermarkGenerator, type WatermarkOutput, type WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { assignTimestamp, observeBatch, type WatermarkGenerator, type WatermarkOutput, type WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { OperatorFailure } from './operator-failure.ts';
 import type { TaskOutput } from './task-output.ts';
 import { TimestampOrderBuffer } from './timestamp-order-buffer.ts';
@@ -172,11 +172,7 @@ export class SourceTask {
     }
     const generator = s.generator;
     this.recordsOut += n;
-    if (generator instanceof BoundedOutOfOrdernessGenerator) {
-      // Never emits from onEvent: track the maximum inline and pass the batch on whole.
-      let max = generator.maxTimestamp;
-      for (let r = 0; r < n; r++) if (timestamps[r]! > max) max = timestamps[r]!;
-      generator.maxTimestamp = max;
+    if (observeBatch(generator, timestamps)) {
       this.output.emitBatch({ values, timestamps });
     } else {
       // A generator may emit a watermark in onEvent: it must follow that record, so records go one by one.

@@ -18,8 +18,8 @@ export interface WatermarkGenerator<T> {
 
 export type TimestampAssigner<T> = (event: T, recordTimestamp: number | undefined) => number;
 
-/** Exported so hot loops can track the maximum timestamp inline instead of calling onEvent per record. */
-export class BoundedOutOfOrdernessGenerator implements WatermarkGenerator<unknown> {
+/** Hot loops fold whole batches into it through {@link observeBatch} instead of calling onEvent per record. */
+class BoundedOutOfOrdernessGenerator implements WatermarkGenerator<unknown> {
   maxTimestamp = -Infinity;
   constructor(private readonly outOfOrderness: number) {}
 
@@ -35,6 +35,21 @@ export class BoundedOutOfOrdernessGenerator implements WatermarkGenerator<unknow
 class NoWatermarksGenerator implements WatermarkGenerator<unknown> {
   onEvent(): void {}
   onPeriodicEmit(): void {}
+}
+
+/**
+ * For the built-in generators, which never emit from `onEvent`: folds a whole batch's timestamps
+ * into `generator` and returns true, so the caller can pass the batch on whole instead of record by
+ * record. Returns false for any other generator: one may emit a watermark in `onEvent`, which must
+ * then follow its record, so the caller must call `onEvent` per record.
+ */
+export function observeBatch(generator: WatermarkGenerator<unknown>, timestamps: readonly number[]): boolean {
+  if (generator instanceof NoWatermarksGenerator) return true;
+  if (!(generator instanceof BoundedOutOfOrdernessGenerator)) return false;
+  let max = generator.maxTimestamp;
+  for (let i = 0; i < timestamps.length; i++) if (timestamps[i]! > max) max = timestamps[i]!;
+  generator.maxTimestamp = max;
+  return true;
 }
 
 /**
