@@ -9,6 +9,7 @@ import {
   agg,
   type Sink,
 } from '../../src/index.ts';
+import { committingSink } from '../support/committing-sink.ts';
 
 /**
  * Whole jobs whose window kernels run in worker threads (parallelism > 1, kernels 'auto'): the
@@ -28,32 +29,6 @@ async function threadsSettleAt(count: number): Promise<number> {
 
 const silent = { warn: () => {} };
 const N = 20_000;
-
-/** A transactional sink: records become visible when a checkpoint (or the end of input) commits them. */
-function committingSink<T>(onWrite: () => void = () => {}) {
-  const committed: T[] = [];
-  const sink: Sink<T> = {
-    createWriter() {
-      let pending: T[] = [];
-      const staged: Array<{ id: number; items: T[] }> = [];
-      return {
-        write: (v) => {
-          onWrite();
-          pending.push(v);
-        },
-        prepareCommit: (id) => {
-          staged.push({ id, items: pending });
-          pending = [];
-          return null;
-        },
-        commit: (id) => {
-          while (staged.length > 0 && staged[0]!.id <= id) committed.push(...staged.shift()!.items);
-        },
-      };
-    },
-  };
-  return { sink, committed };
-}
 
 /** Per key n % 7, tumbling 500 ms and sliding 1000/250 ms windows over timestamps n: window state matters. */
 function buildJob(env: StreamExecutionEnvironment, sink: Sink<string>, onRecord: (n: number) => void = () => {}) {
