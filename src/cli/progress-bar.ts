@@ -14,6 +14,8 @@ export class ProgressBar {
   private lastDraw = -Infinity;
   private drawn = false;
   private lastCount: number | undefined;
+  /** The longest detail so far: the bar narrows for it once, instead of jittering as it changes. */
+  private detailWidth = 0;
 
   constructor(
     private readonly out: { write(text: string): unknown; columns?: number },
@@ -53,7 +55,8 @@ export class ProgressBar {
     let line: string;
     if (this.total === undefined) line = `${n} records`;
     else {
-      const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 40 - tail.length));
+      this.detailWidth = Math.max(this.detailWidth, tail.length);
+      const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 40 - this.detailWidth));
       const filled = Math.round((Math.min(count, this.total) / Math.max(1, this.total)) * width);
       line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent(count, this.total)).padStart(3)}%  ${n}/${this.total.toLocaleString('en-US')} records`;
     }

@@ -137,7 +137,11 @@ const tty = process.stderr.isTTY === true;
 const bar = tty || values.progress ? new ProgressBar(process.stderr, totalFlights, tty, () => performance.now()) : undefined;
 const progressDetail = () => {
   const seconds = (performance.now() - started) / 1000;
-  return `${Math.round(eventsRead() / Math.max(seconds, 1e-3)).toLocaleString('en-US')} events/s  event time ${timeOf(eventTime)}  watermark ${timeOf(watermark())}`;
+  const position = timeOf(eventTime);
+  const mark = timeOf(watermark());
+  // The watermark trails by a minute or so: its date would only repeat the position's.
+  const shortMark = mark.slice(0, 11) === position.slice(0, 11) ? mark.slice(11) : mark;
+  return `${Math.round(eventsRead() / Math.max(seconds, 1e-3)).toLocaleString('en-US')} events/s  event time ${position}  watermark ${shortMark}`;
 };
 const ticker = bar && setInterval(() => bar.update(before.events + eventsRead(), progressDetail()), 200);
 
