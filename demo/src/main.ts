@@ -39,6 +39,8 @@ if (params.has('interval')) $<HTMLInputElement>('interval').value = params.get('
 
 // ---- What the page has received ----------------------------------------------------------------
 let rows: ResultRow[] = [];
+/** Totals per airport over the committed rows, kept up to date as rows arrive (never recomputed). */
+const perAirport = new Map<string, { flights: number; delayTotal: number; windows: number }>();
 let charts: WindowCharts | undefined;
 let lastStatus: JobStatusReport | undefined;
 let airportNames = new Map<string, string>();
@@ -51,6 +53,7 @@ try {
 
 function resetView(query: QueryId): void {
   rows = [];
+  perAirport.clear();
   charts?.destroy();
   charts = new WindowCharts($('chart-flights'), $('chart-delay'), query);
   renderResults();
@@ -60,7 +63,14 @@ const controller = new RunController(
   {
     onState: renderState,
     onRows(newRows, checkpointId) {
-      for (const r of newRows) rows.push(r);
+      for (const r of newRows) {
+        rows.push(r);
+        const a = perAirport.get(r.airport) ?? { flights: 0, delayTotal: 0, windows: 0 };
+        a.flights += r.flights;
+        a.delayTotal += r.avgDelay * r.flights;
+        a.windows += 1;
+        perAirport.set(r.airport, a);
+      }
       charts?.add(newRows);
       $('committed').textContent = checkpointId === Number.MAX_SAFE_INTEGER ? 'end of input' : `checkpoint ${checkpointId}`;
       scheduleResults();
@@ -95,7 +105,13 @@ $('stop').addEventListener('click', () => void controller.stop());
 
 // ---- Rendering -----------------------------------------------------------------------------------
 const formatTime = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : ms > 0 ? 'end (+∞)' : '–');
-const formatCount = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+const integers = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const formatCount = (n: number) => (Number.isFinite(n) ? integers.format(Math.round(n)) : '–');
+/** Sets text only when it changed, so an unchanged gauge costs no layout. */
+const setText = (id: string, text: string) => {
+  const el = $(id);
+  if (el.textContent !== text) el.textContent = text;
+};
 
 function renderState(state: RunState): void {
   document.body.dataset.phase = state.kind;
@@ -128,8 +144,14 @@ function renderState(state: RunState): void {
   renderCheckpoints();
 }
 
+/** Gauges redraw at this rate: often enough to read as live, rare enough to cost the page nothing. */
+const GAUGE_INTERVAL_MS = 100;
 let throughputSamples: Array<{ at: number; records: number }> = [];
+let gaugesDrawnAt = Number.NEGATIVE_INFINITY;
 function renderGauges(): void {
+  requestAnimationFrame(renderGauges);
+  if (performance.now() - gaugesDrawnAt < GAUGE_INTERVAL_MS) return;
+  gaugesDrawnAt = performance.now();
   const records = counterView ? counterView[COUNTER_RECORDS]! : (lastStatus?.recordsRead ?? Number.NaN);
   const eventTime = counterView ? counterView[COUNTER_EVENT_TIME]! : (lastStatus?.eventTime ?? Number.NaN);
   const now = performance.now();
@@ -143,14 +165,14 @@ function renderGauges(): void {
   const first = throughputSamples[0];
   const last = throughputSamples[throughputSamples.length - 1];
   const rate = running && first && last && last.at > first.at ? ((last.records - first.records) * 1000) / (last.at - first.at) : 0;
-  $('throughput').textContent = `${formatCount(rate)} events/s`;
-  $('throughput-bar').style.width = `${Math.min(100, (Math.log10(1 + rate) / 7) * 100)}%`;
-  $('records').textContent = formatCount(records);
-  $('records-note').textContent = isolated ? 'live (SharedArrayBuffer), this worker' : 'polled, this worker';
-  $('event-time').textContent = formatTime(eventTime);
-  $('watermark').textContent = formatTime(lastStatus?.watermark ?? Number.NEGATIVE_INFINITY);
-  $('implementation').textContent = lastStatus?.implementation ? `window operator: ${lastStatus.implementation}` : '';
-  requestAnimationFrame(renderGauges);
+  setText('throughput', `${formatCount(rate)} events/s`);
+  const width = `${Math.min(100, (Math.log10(1 + rate) / 7) * 100).toFixed(0)}%`;
+  if ($('throughput-bar').style.width !== width) $('throughput-bar').style.width = width;
+  setText('records', formatCount(records));
+  setText('records-note', isolated ? 'live (SharedArrayBuffer), this worker' : 'polled, this worker');
+  setText('event-time', formatTime(eventTime));
+  setText('watermark', formatTime(lastStatus?.watermark ?? Number.NEGATIVE_INFINITY));
+  setText('implementation', lastStatus?.implementation ? `window operator: ${lastStatus.implementation}` : '');
 }
 requestAnimationFrame(renderGauges);
 
@@ -204,15 +226,7 @@ function scheduleResults(): void {
 }
 
 function renderResults(): void {
-  const perAirport = new Map<string, { flights: number; delayTotal: number; windows: number }>();
-  for (const r of rows) {
-    const a = perAirport.get(r.airport) ?? { flights: 0, delayTotal: 0, windows: 0 };
-    a.flights += r.flights;
-    a.delayTotal += r.avgDelay * r.flights;
-    a.windows += 1;
-    perAirport.set(r.airport, a);
-  }
-  $('result-count').textContent = `(${rows.length.toLocaleString('en-US')} rows committed; busiest airports)`;
+  setText('result-count', `(${formatCount(rows.length)} rows committed; busiest airports)`);
   const body = $('results').querySelector('tbody')!;
   body.replaceChildren(
     ...[...perAirport]
