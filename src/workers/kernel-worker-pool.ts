@@ -14,6 +14,11 @@ export class KernelWorkerPool {
   /** The pool of clients started without one. */
   static readonly shared = new KernelWorkerPool();
 
+  /** Live kernel workers of every pool in this thread (e.g. to check that a job left none behind). */
+  static get liveWorkerCount(): number {
+    return liveWorkers.size;
+  }
+
   private readonly workers = new Set<PooledWorker>();
   private readonly startups = new Set<Promise<unknown>>();
   private terminations = 0;
@@ -30,10 +35,12 @@ export class KernelWorkerPool {
 
   add(worker: PooledWorker): void {
     this.workers.add(worker);
+    liveWorkers.add(worker);
   }
 
   delete(worker: PooledWorker): void {
     this.workers.delete(worker);
+    liveWorkers.delete(worker);
   }
 
   /** Lets terminateAll() wait for a worker that is starting (the start checks `epoch` and stops it). */
@@ -52,6 +59,8 @@ export class KernelWorkerPool {
     await Promise.all([...this.startups]);
   }
 }
+
+const liveWorkers = new Set<PooledWorker>();
 
 export interface PooledWorker {
   terminate(): Promise<void>;
