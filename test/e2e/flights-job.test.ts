@@ -1,8 +1,8 @@
 /**
- * `npm start` (src/examples/flights-job.ts) end to end in child processes: on a 1-in-40 sample of
- * the bundled flights, a run interrupted with SIGINT (-> savepoint) and resumed prints the same
- * summary as an uninterrupted run; on the whole bundled file, the default run finishes with all
- * 3M flights read from node_modules.
+ * `npm start` (src/examples/flights-job.ts) end to end in child processes. On a 1-in-40 sample of
+ * the bundled flights: a run stopped by SIGINT (-> savepoint) and started again, and a run killed
+ * by SIGKILL and started again (-> latest checkpoint), print the summary of an uninterrupted run.
+ * On the whole bundled file: the default run reads all 3M flights from node_modules.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,16 +96,24 @@ function start(...args: string[]): Run {
 /** The results part of the summary (what follows is timing of this run). */
 const results = (stdout: string) => stdout.slice(0, stdout.indexOf('\n--- this run ---'));
 
-describe('npm start: the flights job', () => {
-  it('stopped by Ctrl-C with a savepoint and started again, ends with the summary of an uninterrupted run', async () => {
-    const common = ['--flights', sample, '--min-flights', '5', '--top', '5'];
-    const whole = start(...common, '--dir', join(work, 'whole'));
+const common = () => ['--flights', sample, '--min-flights', '5', '--top', '5'];
+let uninterrupted: Promise<string> | undefined;
+/** The summary of an uninterrupted run over the sample, run once. */
+function wholeSummary(): Promise<string> {
+  uninterrupted ??= (async () => {
+    const whole = start(...common(), '--dir', join(work, 'whole'));
     expect(await whole.exit).toBe(0);
     expect(whole.stdout()).toContain(`${sampleRows.toLocaleString('en-US')} flights from `);
+    return results(whole.stdout());
+  })();
+  return uninterrupted;
+}
 
+describe('npm start: the flights job', () => {
+  it('stopped by Ctrl-C with a savepoint and started again, ends with the summary of an uninterrupted run', async () => {
     const dir = join(work, 'interrupted');
     // Paced (182 days in about 8 s), so there is time to interrupt it midway.
-    const first = start(...common, '--dir', dir, '--speed', '2000000', '--progress', '--checkpoint-interval', '300');
+    const first = start(...common(), '--dir', dir, '--speed', '2000000', '--progress', '--checkpoint-interval', '300');
     const [, read] = await first.waitFor(/progress (\d+)\/\d+ records \([1-9]\d%\)/);
     first.child.kill('SIGINT');
     expect(await first.exit).toBe(0);
@@ -119,13 +127,28 @@ describe('npm start: the flights job', () => {
     // Days ranked before the stop are committed already: the resumed run must not repeat them.
     expect(readdirSync(join(dir, 'flights', 'top')).filter((f) => f.startsWith('part-')).length).toBeGreaterThan(0);
 
-    const second = start(...common, '--dir', dir);
+    const second = start(...common(), '--dir', dir);
     expect(await second.exit).toBe(0);
     expect(second.stderr()).toContain(`Resuming from savepoint ${marker.savepoint}`);
     expect(second.stdout()).toMatch(new RegExp(`Resumed: ${marker.eventsBefore.toLocaleString('en-US')} flights were read before`));
-    expect(results(second.stdout())).toBe(results(whole.stdout()));
+    expect(results(second.stdout())).toBe(await wholeSummary());
     expect(existsSync(join(dir, 'flights', 'run.json'))).toBe(false); // finished: the next start is fresh
 
+  }, 120_000);
+
+  it('killed (SIGKILL) midway and started again, resumes from its latest checkpoint with the same summary', async () => {
+    const dir = join(work, 'killed');
+    const first = start(...common(), '--dir', dir, '--speed', '2000000', '--progress', '--checkpoint-interval', '200');
+    await first.waitFor(/progress \d+\/\d+ records \([3-9]\d%\)/);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const committed = readdirSync(join(dir, 'flights', 'top')).filter((f) => f.startsWith('part-'));
+    expect(committed.length).toBeGreaterThan(0); // some days were committed before the kill
+
+    const second = start(...common(), '--dir', dir);
+    expect(await second.exit).toBe(0);
+    expect(second.stderr()).toContain('Resuming the interrupted run from its latest checkpoint');
+    expect(results(second.stdout())).toBe(await wholeSummary());
   }, 120_000);
 
   it('refuses to resume a stopped run with different options, and says how to go on', async () => {
