@@ -269,6 +269,10 @@ const stored = loadStoredRun();
 if (stored) {
   $<HTMLSelectElement>('dataset').value = stored.dataset;
   $<HTMLSelectElement>('query').value = stored.query;
+  const speed = String(stored.speed);
+  if (![...$<HTMLSelectElement>('speed').options].some((o) => o.value === speed)) fill($('speed'), [{ value: speed, label: `${speed}× event time` }], speed);
+  $<HTMLSelectElement>('speed').value = speed;
+  $<HTMLInputElement>('interval').value = String(stored.checkpointIntervalMs);
   resetView(stored.query);
   void controller.resume(stored);
 } else {

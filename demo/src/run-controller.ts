@@ -6,6 +6,9 @@ import { deleteRun, readCommitted } from './result-log.ts';
 export type StoredRun = Omit<RunConfig, 'counters'> & { readonly status: 'running' | 'finished' | 'failed' | 'stopped'; readonly worker: number };
 
 const RUN_KEY = 'freshet-demo-run';
+/** The history table's rows (worker, duration) survive a reload here; IndexedDB keeps the checkpoints themselves. */
+const HISTORY_KEY = 'freshet-demo-checkpoint-history';
+const HISTORY_LIMIT = 200;
 
 export function loadStoredRun(): StoredRun | undefined {
   const text = localStorage.getItem(RUN_KEY);
@@ -87,6 +90,7 @@ export class RunController {
   async resume(run: StoredRun): Promise<void> {
     this.run = run;
     this.cursor = 0;
+    this.checkpoints.push(...loadHistory(run.runId));
     await this.readLog();
     switch (run.status) {
       case 'running':
@@ -160,8 +164,12 @@ export class RunController {
   }
 
   private recordCheckpoints(status: JobStatusReport): void {
+    const before = this.checkpoints.length;
     for (const entry of status.checkpoints) {
       if (!this.checkpoints.some((c) => c.id === entry.id)) this.checkpoints.push(entry);
+    }
+    if (this.checkpoints.length !== before && this.run) {
+      localStorage.setItem(HISTORY_KEY, JSON.stringify({ runId: this.run.runId, entries: this.checkpoints.slice(-HISTORY_LIMIT) }));
     }
   }
 
@@ -215,5 +223,14 @@ export class RunController {
   private setState(state: RunState): void {
     this.state = state;
     this.listener.onState(state);
+  }
+}
+
+function loadHistory(runId: string): CheckpointEntry[] {
+  try {
+    const stored = JSON.parse(localStorage.getItem(HISTORY_KEY) ?? 'null') as { runId: string; entries: CheckpointEntry[] } | null;
+    return stored?.runId === runId ? stored.entries : [];
+  } catch {
+    return [];
   }
 }

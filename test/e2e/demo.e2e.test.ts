@@ -75,6 +75,7 @@ type Demo = {
   chartPoints(): number;
   longTasks(): number[];
   storedCheckpointIds(): number[];
+  checkpoints(): Array<{ id: number; worker: number }>;
 };
 const demo = <R>(page: Page, fn: (d: Demo) => R): Promise<R> =>
   page.evaluate(`(${fn.toString()})(globalThis.freshetDemo)`) as Promise<R>;
@@ -149,14 +150,16 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       // Uninterrupted run at 'max' speed.
       await startRun(page, { dataset: 'flights-5k', speed: 'max', interval: 200 });
       const { rows: uninterrupted, reference } = await finishedRunMatchesReference(page, 'flights-5k.json');
-      expect(await demo(page, (d) => d.chartPoints())).toBe(new Set(reference.map((r) => r.windowStart)).size);
+      const hours = new Set(reference.map((r) => r.windowStart)).size;
+      expect(await demo(page, (d) => d.chartPoints())).toBe(hours);
 
       // Paced run: crash the job worker after two committed checkpoints, then reload the page after two more.
       await startRun(page, { dataset: 'flights-5k', speed: '2000000', interval: 300 });
       await waitFor(page, (d) => d.state().kind === 'running' && d.committedThrough() >= 2, 'two checkpoints were committed');
-      const beforeCrash = await demo(page, (d) => ({ rows: d.rows().length, through: d.committedThrough() }));
+      const beforeCrash = await demo(page, (d) => ({ rows: d.rows().length, through: d.committedThrough(), points: d.chartPoints() }));
       expect(beforeCrash.rows).toBeGreaterThan(0);
       expect(beforeCrash.rows).toBeLessThan(uninterrupted.length);
+      expect(beforeCrash.points).toBeLessThan(hours);
       await page.click('#crash');
       await waitFor(page, (d) => { const s = d.state(); return s.kind === 'running' && s.worker === 2 && s.restoredFrom !== undefined; }, 'worker 2 restored');
       const restoredFrom = await demo(page, (d) => { const s = d.state(); return s.kind === 'running' ? s.restoredFrom! : -1; });
@@ -171,8 +174,12 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       await waitFor(page, (d) => d.state().kind === 'finished', 'the crashed and reloaded run finished');
       const recovered = (await demo(page, (d) => d.rows())).slice().sort(byWindow);
       expect(recovered).toEqual(uninterrupted);
-      expect(await demo(page, (d) => d.chartPoints())).toBe(new Set(reference.map((r) => r.windowStart)).size);
+      expect(await demo(page, (d) => d.chartPoints())).toBe(hours);
       expect(await page.locator('#results tbody tr').count()).toBeGreaterThan(0);
+      // The history table kept the checkpoints of all three workers across the reload.
+      const workers = new Set(await demo(page, (d) => d.checkpoints().map((c) => c.worker)));
+      expect([...workers].sort()).toEqual([1, 2, 3]);
+      expect(await page.locator('#checkpoints tbody tr').count()).toBeGreaterThan(0);
       const longTasks = await demo(page, (d) => d.longTasks());
       console.log(`demo e2e: ${recovered.length} hourly rows; restored from checkpoint ${restoredFrom}; main-thread long tasks: ${longTasks.length} (max ${Math.max(0, ...longTasks).toFixed(0)} ms)`);
       await mkdir(path.join(root, 'test-artifacts'), { recursive: true });
