@@ -24,6 +24,11 @@ export interface RunConfig {
   readonly speed: ReplaySpeed;
   readonly checkpointIntervalMs: number;
   /**
+   * Parallelism of the window operators. Above 1, each subtask's Wasm kernel runs in a Web Worker of
+   * its own, started by the job worker (the source and the result log stay at 1).
+   */
+  readonly parallelism: number;
+  /**
    * Live counters the worker writes and the page reads every frame without a message, when the page
    * is cross-origin isolated (SharedArrayBuffer exists); otherwise undefined and the page polls.
    */

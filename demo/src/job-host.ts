@@ -37,7 +37,7 @@ export class JobHost implements JobWorkerApi {
     const storage = new IndexedDbCheckpointStorage(checkpointDbName(config.runId), { retained: RETAINED_CHECKPOINTS });
     if (restore) this.restoredFrom = (await storage.list()).find((c) => c.kind === 'checkpoint' || c.kind === 'savepoint')?.checkpointId;
 
-    const env = StreamExecutionEnvironment.create({ parallelism: 1, warn: (message) => console.warn(`[freshet job worker ${worker}] ${message}`) });
+    const env = StreamExecutionEnvironment.create({ parallelism: config.parallelism, warn: (message) => console.warn(`[freshet job worker ${worker}] ${message}`) });
     env.enableCheckpointing(config.checkpointIntervalMs, { storage });
     const options = { speed: config.speed, timestamp: flightTime };
     const source = config.format === 'parquet' ? EventLogSource.parquet<EventRecord>(config.url, options) : EventLogSource.ndjson<EventRecord>(config.url, options);
@@ -47,12 +47,15 @@ export class JobHost implements JobWorkerApi {
     const flights = env
       .fromSource(source, WatermarkStrategy.forMonotonousTimestamps<EventRecord>().withTimestampAssigner((r) => flightTime(r)), 'flights')
       .uid('flights')
+      // One reader: a URL is one split, read in file order (and paced, if asked).
+      .setParallelism(1)
       .map((record) => {
         const flight = toFlight(record);
         counters[COUNTER_RECORDS]! += 1;
         counters[COUNTER_EVENT_TIME] = flight.time;
         return flight;
-      });
+      })
+      .setParallelism(1);
     buildQuery(config.query, flights).sinkTo(new ResultLogSink(config.runId, onCommit)).setParallelism(1).uid('result-log');
 
     this.client = await env.executeAsync({ name: `freshet-demo ${config.query} ${config.dataset}`, restoreFrom: restore ? 'latest' : undefined });

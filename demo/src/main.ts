@@ -35,6 +35,7 @@ const customSpeed = params.get('speed');
 if (customSpeed !== null && !SPEEDS.some((s) => String(s.value) === customSpeed)) {
   fill($('speed'), [{ value: String(parseSpeed(customSpeed)), label: `${customSpeed}× event time` }], customSpeed);
 }
+if (params.has('parallelism')) $<HTMLSelectElement>('parallelism').value = params.get('parallelism')!;
 if (params.has('interval')) $<HTMLInputElement>('interval').value = params.get('interval')!;
 
 // ---- What the page has received ----------------------------------------------------------------
@@ -98,6 +99,7 @@ $('controls').addEventListener('submit', (event) => {
     query,
     speed: parseSpeed($<HTMLSelectElement>('speed').value),
     checkpointIntervalMs: interval,
+    parallelism: Number($<HTMLSelectElement>('parallelism').value),
   });
 });
 $('crash').addEventListener('click', () => void controller.crash());
@@ -119,7 +121,7 @@ function renderState(state: RunState): void {
   $<HTMLButtonElement>('crash').disabled = !active;
   $<HTMLButtonElement>('stop').disabled = state.kind !== 'running';
   const run = controller.current;
-  $('run-info').textContent = run ? `run ${run.runId}: ${run.query} over ${run.dataset}, speed ${run.speed}` : '';
+  $('run-info').textContent = run ? `run ${run.runId}: ${run.query} over ${run.dataset}, speed ${run.speed}, parallelism ${run.parallelism}` : '';
   switch (state.kind) {
     case 'idle':
       $('phase').textContent = 'No run yet.';
@@ -273,6 +275,7 @@ if (stored) {
   if (![...$<HTMLSelectElement>('speed').options].some((o) => o.value === speed)) fill($('speed'), [{ value: speed, label: `${speed}× event time` }], speed);
   $<HTMLSelectElement>('speed').value = speed;
   $<HTMLInputElement>('interval').value = String(stored.checkpointIntervalMs);
+  $<HTMLSelectElement>('parallelism').value = String(stored.parallelism);
   resetView(stored.query);
   void controller.resume(stored);
 } else {

@@ -76,6 +76,7 @@ type Demo = {
   longTasks(): number[];
   storedCheckpointIds(): number[];
   checkpoints(): Array<{ id: number; worker: number }>;
+  status(): { implementation: string } | undefined;
 };
 const demo = <R>(page: Page, fn: (d: Demo) => R): Promise<R> =>
   page.evaluate(`(${fn.toString()})(globalThis.freshetDemo)`) as Promise<R>;
@@ -89,10 +90,11 @@ async function waitFor(page: Page, predicate: (d: Demo) => boolean, what: string
   }
 }
 
-async function startRun(page: Page, options: { dataset: string; speed: string; interval: number }): Promise<void> {
+async function startRun(page: Page, options: { dataset: string; speed: string; interval: number; parallelism: 1 | 2 }): Promise<void> {
   await page.selectOption('#dataset', options.dataset);
   await page.selectOption('#query', 'hourly');
   await page.selectOption('#speed', options.speed);
+  await page.selectOption('#parallelism', String(options.parallelism));
   await page.fill('#interval', String(options.interval));
   await page.click('#start');
 }
@@ -148,14 +150,17 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       expect(await page.locator('#isolation').textContent()).toContain('Cross-origin isolated');
 
       // Uninterrupted run at 'max' speed.
-      await startRun(page, { dataset: 'flights-5k', speed: 'max', interval: 200 });
+      // Uninterrupted at parallelism 1 (the kernel in the job worker), crashed at 2 (a kernel worker per subtask).
+      await startRun(page, { dataset: 'flights-5k', speed: 'max', interval: 200, parallelism: 1 });
       const { rows: uninterrupted, reference } = await finishedRunMatchesReference(page, 'flights-5k.json');
+      expect(await demo(page, (d) => d.status()?.implementation)).toBe('wasmWindowAggregate');
       const hours = new Set(reference.map((r) => r.windowStart)).size;
       expect(await demo(page, (d) => d.chartPoints())).toBe(hours);
 
       // Paced run: crash the job worker after two committed checkpoints, then reload the page after two more.
-      await startRun(page, { dataset: 'flights-5k', speed: '2000000', interval: 300 });
+      await startRun(page, { dataset: 'flights-5k', speed: '2000000', interval: 300, parallelism: 2 });
       await waitFor(page, (d) => d.state().kind === 'running' && d.committedThrough() >= 2, 'two checkpoints were committed');
+      expect(await demo(page, (d) => d.status()?.implementation)).toBe('wasmWorkerWindowAggregate');
       const beforeCrash = await demo(page, (d) => ({ rows: d.rows().length, through: d.committedThrough(), points: d.chartPoints() }));
       expect(beforeCrash.rows).toBeGreaterThan(0);
       expect(beforeCrash.rows).toBeLessThan(uninterrupted.length);
@@ -198,7 +203,7 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       expect(await demo(page, (d) => d.isolated)).toBe(false);
       expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('undefined');
       expect(await page.locator('#isolation').textContent()).toContain('Not cross-origin isolated');
-      await startRun(page, { dataset: 'flights-2k', speed: 'max', interval: 200 });
+      await startRun(page, { dataset: 'flights-2k', speed: 'max', interval: 200, parallelism: 1 });
       await finishedRunMatchesReference(page, 'flights-2k.json');
       expect(await page.locator('#records').textContent()).toBe('2,000');
     } finally {
