@@ -35,6 +35,8 @@ exits at once. Exit codes: 0 done or stopped with a savepoint, 1 job failed, 2 b
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000;
 const PROGRESS_POLL_MS = 200;
+/** How long the REST server outlives a job stopped over REST, waiting for the caller to read the savepoint location. */
+const STOP_REPORT_GRACE_MS = 5_000;
 
 /** `freshet run`: builds the job module's pipeline, runs it, and stops it with a savepoint on Ctrl-C. */
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
@@ -94,9 +96,13 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
 
   let server: RestServer | undefined;
   let client: JobClient;
+  // A job stopped over REST ends this process; the server stays up until whoever stopped it has
+  // read where the savepoint is (or a few seconds passed).
+  let savepointReported!: () => void;
+  const reported = new Promise<void>((resolve) => (savepointReported = resolve));
   try {
     if (restPort !== undefined) {
-      server = await startRestServer({ host: restHost ?? '127.0.0.1', port: restPort });
+      server = await startRestServer({ host: restHost ?? '127.0.0.1', port: restPort, onSavepointReported: () => savepointReported() });
       io.stderr.write(`REST API: ${server.url}\n`);
     }
     if (restoreFrom === 'latest') io.stderr.write(`Restoring from the latest checkpoint in ${checkpointDir} (a fresh start if there is none)\n`);
@@ -178,7 +184,18 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         }),
       ]);
     }
-    else if (ended.kind === 'finished') {
+    else if (ended.kind === 'finished' && ended.result.stoppedWithSavepoint !== undefined) {
+      // Stopped from outside (freshet stop, POST /jobs/:id/stop): the same way out as Ctrl-C.
+      bar?.clear();
+      const savepoint = ended.result.stoppedWithSavepoint;
+      io.stderr.write(`Job '${name}' was stopped with a savepoint\nSavepoint: ${savepoint}\nResume with: ${resumeCommand(savepoint)}\n`);
+      if (server !== undefined) {
+        let grace: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([reported, new Promise<void>((resolve) => (grace = setTimeout(resolve, STOP_REPORT_GRACE_MS)))]);
+        clearTimeout(grace);
+      }
+      code = 0;
+    } else if (ended.kind === 'finished') {
       bar?.finish(sourceRecords());
       const r = ended.result;
       io.stderr.write(`Job '${name}' finished (${r.checkpointsCompleted} checkpoint${r.checkpointsCompleted === 1 ? '' : 's'}, ${r.restarts} restart${r.restarts === 1 ? '' : 's'})\n`);

@@ -5,6 +5,9 @@ import { createRestRoutes, DEFAULT_MAX_BODY_BYTES, type RestHandler, type RestOp
 import { splitRequestTarget } from './request-target.ts';
 import { DashboardFiles, defaultDashboardDirectory } from './dashboard-files.ts';
 
+/** How long close() lets requests in progress finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 1_000;
+
 export interface RestServerOptions extends RestOptions {
   /** Default 127.0.0.1 (this machine only). */
   host?: string;
@@ -21,7 +24,7 @@ export interface RestServerOptions extends RestOptions {
 export interface RestServer {
   /** `http://127.0.0.1:8081`, with the port actually bound. */
   readonly url: string;
-  /** Stops listening and closes open connections. */
+  /** Stops listening, lets answers in progress finish (up to a second), and closes the connections. */
   close(): Promise<void>;
 }
 
@@ -68,8 +71,16 @@ export async function startRestServer(options: RestServerOptions = {}): Promise<
     url: `http://${hostInUrl}:${address.port}`,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
+        // Answers being written still reach their clients (e.g. the savepoint location for the
+        // `freshet stop` that ended the job); whatever is still open after the grace period is cut.
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        force.unref();
+        server.close((error) => {
+          clearTimeout(force);
+          if (error) reject(error);
+          else resolve();
+        });
+        server.closeIdleConnections();
       });
       return closing;
     },

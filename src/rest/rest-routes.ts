@@ -56,6 +56,12 @@ export interface RestOptions {
   maxBodyBytes?: number;
   /** For `now` and `duration` fields. Default: the system clock. */
   clock?: Clock;
+  /**
+   * Called the first time `GET /jobs/:jobId/savepoints/:requestId` answers with the outcome of a
+   * savepoint (its location or its failure): a server that would shut down once its job has stopped
+   * (`freshet run`) waits for this, so the caller that stopped the job learns where the savepoint is.
+   */
+  onSavepointReported?: (report: { jobId: string; requestId: string; location: string | undefined }) => void;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -107,7 +113,7 @@ export function createRestRoutes(options: RestOptions = {}): RestHandler {
   if (cors !== undefined && (typeof cors.origin !== 'string' || cors.origin.length === 0)) {
     throw new TypeError(`cors.origin must be an origin like 'https://dash.example' or '*', got ${JSON.stringify(cors.origin)}`);
   }
-  const triggers = new Map<string, { jobId: string; operation: SavepointOperation }>();
+  const triggers = new Map<string, { jobId: string; operation: SavepointOperation; reported?: boolean }>();
 
   // ---- helpers ---------------------------------------------------------------------------------
 
@@ -305,6 +311,10 @@ export function createRestRoutes(options: RestOptions = {}): RestHandler {
     const entry = triggers.get(params.triggerId!);
     if (entry === undefined || entry.jobId !== job.jobId) throw new RestError(404, `Savepoint trigger '${params.triggerId}' not found for job '${job.jobId}'`);
     const op = entry.operation;
+    if (op.kind !== 'in-progress' && entry.reported !== true) {
+      entry.reported = true;
+      options.onSavepointReported?.({ jobId: job.jobId, requestId: params.triggerId!, location: op.kind === 'completed' ? op.location : undefined });
+    }
     switch (op.kind) {
       case 'in-progress':
         return { status: 200, body: { status: { id: 'IN_PROGRESS' } } };

@@ -11,6 +11,8 @@ export interface JobExecutionResult {
   jobId: string;
   restarts: number;
   checkpointsCompleted: number;
+  /** Set when the job ended by stop-with-savepoint (from any caller: REST, CLI, code): where it is. */
+  stoppedWithSavepoint?: string;
 }
 
 export type JobStatus = 'running' | 'restarting' | 'finished' | 'failed' | 'canceled';
@@ -79,6 +81,8 @@ export class JobClient {
   private state: JobStatus = 'running';
   private executor: JobExecutor;
   private restarts = 0;
+  /** Where the savepoint of a stop-with-savepoint goes, once one was asked for. */
+  private stopSavepoint: Promise<string> | undefined;
   /** Processing time (the job's clock) when the job started. */
   readonly startTime: number;
   private readonly coordinator: CheckpointCoordinator | undefined;
@@ -130,11 +134,17 @@ export class JobClient {
       const executor = this.executor;
       try {
         await executor.start();
-        await executor.run(this.abort.signal);
+        const outcome = await executor.run(this.abort.signal);
         await executor.close();
         await this.coordinator?.settle();
+        const savepoint = outcome === 'stopped' ? await this.stopSavepoint?.catch(() => undefined) : undefined;
         this.state = 'finished';
-        return { jobId: this.jobId, restarts: this.restarts, checkpointsCompleted: this.coordinator?.stats.completed ?? 0 };
+        return {
+          jobId: this.jobId,
+          restarts: this.restarts,
+          checkpointsCompleted: this.coordinator?.stats.completed ?? 0,
+          ...(savepoint !== undefined ? { stoppedWithSavepoint: savepoint } : {}),
+        };
       } catch (error) {
         await executor.close().catch(() => {});
         this.coordinator?.abortPending('the job failed');
@@ -192,7 +202,10 @@ export class JobClient {
 
   /** Takes a savepoint and stops the job right after it (sources read nothing past the barrier). */
   async stopWithSavepoint(): Promise<{ savepoint: string }> {
-    const handle = await this.executor.requestCheckpoint('savepoint', true);
+    const taking = this.executor.requestCheckpoint('savepoint', true);
+    this.stopSavepoint = taking.then((handle) => handle.location);
+    this.stopSavepoint.catch(() => {}); // the caller gets the error from `taking`
+    const handle = await taking;
     await this.result;
     return { savepoint: handle.location };
   }

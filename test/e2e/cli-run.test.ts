@@ -34,8 +34,11 @@ interface Cli {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Environment for the next children (process.env of a Vitest worker thread does not reach them). */
+let childEnv: Record<string, string> = {};
+
 function freshet(...args: string[]): Cli {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...childEnv } });
   children.add(child);
   let stderr = '';
   let stdout = '';
@@ -78,10 +81,10 @@ function freshet(...args: string[]): Cli {
 }
 
 /** Per key (n mod 7), the running sum after each n: what the job commits, sorted. */
-function reference(): string[] {
+function reference(count = COUNT): string[] {
   const sums = new Map<number, number>();
   const lines: string[] = [];
-  for (let n = 1; n <= COUNT; n++) {
+  for (let n = 1; n <= count; n++) {
     const sum = (sums.get(n % 7) ?? 0) + n;
     sums.set(n % 7, sum);
     lines.push(`${n % 7}:${n}:${sum}`);
@@ -147,5 +150,37 @@ describe('freshet run (child process)', () => {
     expect(combined).toEqual(reference());
     // The state read over REST is a running sum the job emitted for key 3.
     expect(combined.filter((l) => l.startsWith('3:')).map((l) => Number(l.split(':')[2]))).toContain(state!.value);
+  });
+
+  const STOP_COUNT = 3_000;
+  it('freshet stop against a freshet run: the run prints the savepoint and how to resume, exits 0; the resumed run completes the output', async () => {
+    const out = join(work, 'stop-out');
+    const chk = join(work, 'stop-chk');
+    // 1 ms a record (3 s in all), so the stop arrives mid-stream; the resumed run goes at full speed.
+    const running = freshet('run', job, '--checkpoint-interval', '100', '--checkpoint-dir', chk, '--rest-port', '0', '--', out, String(STOP_COUNT));
+    const [, url] = await running.waitFor(/REST API: (http:\/\/127\.0\.0\.1:\d+)\n/);
+    const [, jobId] = await running.waitFor(/running: ([0-9a-f]{32})/);
+    const stop = freshet('stop', jobId!, '--url', url!);
+    // The dashboard's page is served next to the API (or a page saying how to build it).
+    const page = await fetch(`${url}/`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toMatch(/Freshet dashboard/);
+
+    const stopped = await stop.exit;
+    expect(stopped.code, `${stop.stderr()}\n--- freshet run:\n${running.stderr()}`).toBe(0);
+    const savepoint = stop.stdout().trim();
+    expect(existsSync(savepoint), stop.stdout()).toBe(true);
+    expect(await running.exit).toEqual({ code: 0, signal: null });
+    expect(running.stderr()).toContain(`Job 'cli-running-sums' was stopped with a savepoint\nSavepoint: ${savepoint}\n`);
+    expect(running.stderr()).toMatch(new RegExp(`Resume with: freshet run \\S+ .*--restore ${savepoint.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} -- `));
+    expect(running.stderr()).not.toContain('finished (');
+    const partial = FileSink.readCommitted(out);
+    expect(partial.length).toBeLessThan(STOP_COUNT);
+
+    childEnv = { FRESHET_TEST_SLOW_MS: '0' };
+    const resumed = freshet('run', job, '--checkpoint-dir', chk, '--restore', savepoint, '--', out, String(STOP_COUNT));
+    childEnv = {};
+    expect((await resumed.exit).code, resumed.stderr()).toBe(0);
+    expect(FileSink.readCommitted(out).sort()).toEqual(reference(STOP_COUNT));
   });
 });

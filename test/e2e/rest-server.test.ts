@@ -288,7 +288,8 @@ describe('REST routes over HTTP', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(status.operation.location).toMatch(/^memory:\/\/savepoint-/);
-    await withTimeout(stoppable.result, 5_000, 'the stopped job ends');
+    const result = await withTimeout(stoppable.result, 5_000, 'the stopped job ends');
+    expect(result.stoppedWithSavepoint).toBe(status.operation.location); // how `freshet run` knows it was stopped over REST
     expect((await get(`/jobs/${stoppable.jobId}`)).json.state).toBe('FINISHED');
     expect((await raw(server.url, 'PATCH', `/jobs/${stoppable.jobId}`)).status).toBe(409);
     expect((await raw(server.url, 'POST', `/jobs/${stoppable.jobId}/savepoints`, '{}')).status).toBe(409);
