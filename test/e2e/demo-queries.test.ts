@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { IndexedDbCheckpointStorage, StreamExecutionEnvironment, WatermarkStrategy, type JobClient } from '../../src/index.ts';
 import type { QueryId, ResultRow } from '../../demo/src/demo-protocol.ts';
 import { buildQuery, flightTime, SESSION_GAP, toFlight, TOP_N, type Flight } from '../../demo/src/demo-queries.ts';
-import { checkpointDbName, readCommitted, resultLogName, ResultLogSink } from '../../demo/src/result-log.ts';
+import { checkpointDbName, readCommitted, resultLogName, ResultLogSink, type StagedGroup } from '../../demo/src/result-log.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -173,7 +173,8 @@ describe('ResultLogSink (IndexedDB result log)', () => {
       await sink.recover([staged2]);
       await sink.recover([staged2]);
       await sink.close();
-      expect(staged1).toEqual([{ checkpointId: 1, rows: [row('SFO', 1)] }]);
+      expect((staged1 as StagedGroup[]).map((g) => [g.checkpointId, g.columns.airports])).toEqual([[1, ['SFO']]]);
+      expect((staged2 as StagedGroup[]).map((g) => [g.checkpointId, g.columns.airports])).toEqual([[1, ['SFO']], [2, ['LAX']]]);
       expect(await readCommitted(run, 0)).toEqual([
         { checkpointId: 1, rows: [row('SFO', 1)] },
         { checkpointId: 2, rows: [row('LAX', 2)] },
