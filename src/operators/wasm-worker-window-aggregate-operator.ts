@@ -98,12 +98,7 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
     const groups = new Int32Array(n);
     for (let i = 0; i < n; i++) groups[i] = keyGroups[i]!;
     this.issue(
-      (client) => {
-        // Key ids right before addBatch (no await in between): the client frees ids as the worker drops them.
-        const ids = new Int32Array(n);
-        for (let i = 0; i < n; i++) ids[i] = client.keyId(keys[i]!, groups[i]!);
-        return client.addBatch(ids, groups, times, columns, n);
-      },
+      (client) => client.addKeyedBatch(keys, groups, times, columns, n),
       ({ fired, lateIndices }) => {
         this.out.emit(fired);
         this.out.emitLate(values, timestamps, 0, lateIndices);

@@ -12,6 +12,7 @@ import {
   type WindowResults,
 } from '../wasm/reference-window-agg.ts';
 import { loadWindowAggKernelModule } from '../wasm/window-agg-kernel.ts';
+import { yieldToEventLoop } from '../runtime/yield.ts';
 import { ClientKeyIds } from './client-key-ids.ts';
 import {
   type KernelReply,
@@ -80,6 +81,8 @@ export class KernelWorkerClient {
   /** Sequence number of the next call; the worker answers calls in this order. */
   private nextSeq = 0;
   private readonly pending = new Set<(error: Error) => void>();
+  /** Requests made in this tick, not yet posted. */
+  private outbox: Array<{ request: KernelRequest; transfer: Transferable[]; settle: (response: KernelResponse) => void; fail: (error: unknown) => void }> = [];
   private reportDeath: (error: Error) => void = () => {};
   /**
    * Resolves with the error every call now rejects with if the worker dies on its own (never after
@@ -166,6 +169,32 @@ export class KernelWorkerClient {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.postBatch(keyIds, keyGroups, timestamps, columns, n);
+  }
+
+  /**
+   * addBatch() for records given by their keys: encodes keys [0, n) with their key groups here
+   * (what keyId() does), so the ids need none of addBatch's checks. Transfers the other arrays.
+   */
+  addKeyedBatch(
+    keys: ArrayLike<string | number>,
+    keyGroups: Int32Array,
+    timestamps: Float64Array,
+    columns: readonly Float64Array[],
+    n = keyGroups.length,
+  ): Promise<AddBatchResult> {
+    const keyIds = new Int32Array(n);
+    try {
+      checkBatchShape(this.config, keyIds, timestamps, columns, n);
+      if (n > keyGroups.length || n > keys.length) throw new RangeError(`Batch length ${n} exceeds keys (${keys.length}) or keyGroups (${keyGroups.length})`);
+      for (let i = 0; i < n; i++) keyIds[i] = this.keys.idOf(keys[i]!, keyGroups[i]!, this.nextSeq);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.postBatch(keyIds, keyGroups, timestamps, columns, n);
+  }
+
+  private postBatch(keyIds: Int32Array, keyGroups: Int32Array, timestamps: Float64Array, columns: readonly Float64Array[], n: number): Promise<AddBatchResult> {
     const request: KernelRequest = { kind: 'addBatch', keyIds, keyGroups, timestamps, columns: [...columns], n };
     return this.call(request, transferablesOf([keyIds, keyGroups, timestamps, ...columns]), (reply) => {
       const added = expectReply(reply, 'added');
@@ -245,33 +274,67 @@ export class KernelWorkerClient {
 
   // ---- internals ----
 
+  /** A message carries at most this many requests (so a long synchronous run still feeds the worker). */
+  private static readonly MAX_REQUESTS_PER_MESSAGE = 32;
+
   /**
-   * Posts a request and decodes its reply. Decoding (ids -> keys) and freeing the ids the worker
-   * dropped happen together, reply by reply in call order, so a reply is always read with the
-   * dictionary as it was when the worker produced it.
+   * Queues a request and decodes its reply. Requests without data (watermarks, snapshots, queries)
+   * wait for the next request with data, or until this thread yields to its event loop (a
+   * macrotask, not a timer), and leave with it in one message (see KernelWorkerApi.handleMany):
+   * a job's watermark after each batch rides with the next batch. Decoding (ids -> keys) and freeing the ids the
+   * worker dropped happen together, reply by reply in call order, so a reply is always read with
+   * the dictionary as it was when the worker produced it.
    */
   private call<T>(request: KernelRequest, transfer: Transferable[], decode: (reply: KernelReply) => T): Promise<T> {
     if (this.state.kind !== 'running') return Promise.reject(this.notRunning());
     const seq = this.nextSeq++;
     return new Promise<T>((resolve, reject) => {
       this.pending.add(reject);
-      this.remote.handle(Comlink.transfer(request, transfer)).then(
-        (response: KernelResponse) => {
-          this.pending.delete(reject);
-          try {
-            resolve(decode(response.reply));
-          } catch (error) {
-            reject(error);
-          } finally {
-            this.keys.releaseDropped(response.released, seq);
-          }
-        },
-        (error: unknown) => {
-          this.pending.delete(reject);
+      const settle = (response: KernelResponse) => {
+        this.pending.delete(reject);
+        try {
+          resolve(decode(response.reply));
+        } catch (error) {
           reject(error);
-        },
-      );
+        } finally {
+          this.keys.releaseDropped(response.released, seq);
+        }
+      };
+      const fail = (error: unknown) => {
+        this.pending.delete(reject);
+        reject(error);
+      };
+      const queued = this.outbox.push({ request, transfer, settle, fail });
+      // A request with arrays to transfer leaves now (with what waited before it): the caller's
+      // arrays are empty when the call returns, as documented.
+      if (transfer.length > 0 || queued >= KernelWorkerClient.MAX_REQUESTS_PER_MESSAGE) this.post();
+      else if (queued === 1) void yieldToEventLoop().then(() => this.post());
     });
+  }
+
+  /** Sends the queued requests: alone as `handle`, several as one `handleMany`. */
+  private post(): void {
+    const calls = this.outbox;
+    if (calls.length === 0) return;
+    this.outbox = [];
+    if (this.state.kind !== 'running') {
+      const error = this.notRunning();
+      for (const call of calls) call.fail(error);
+      return;
+    }
+    if (calls.length === 1) {
+      const [call] = calls;
+      this.remote.handle(Comlink.transfer(call!.request, call!.transfer)).then(call!.settle, call!.fail);
+      return;
+    }
+    // A transfer list may not name a buffer twice, even across requests.
+    const transfer = [...new Set(calls.flatMap((call) => call.transfer))];
+    this.remote.handleMany(Comlink.transfer(calls.map((call) => call.request), transfer)).then(
+      (responses: KernelResponse[]) => responses.forEach((response, i) => calls[i]!.settle(response)),
+      (error: unknown) => {
+        for (const call of calls) call.fail(error);
+      },
+    );
   }
 
   private results(wire: WireResults): WindowResults {

@@ -92,6 +92,12 @@ export interface KernelWorkerStats {
 export interface KernelWorkerApi {
   init(init: KernelWorkerInit): Promise<KernelWorkerInitReply>;
   handle(request: KernelRequest): KernelResponse;
+  /**
+   * Several requests in one message, handled in order as if posted one by one (one response each).
+   * The client sends what it was asked in one tick this way: each message wakes the worker thread,
+   * and on a busy machine every wake-up can cost the posting thread its core.
+   */
+  handleMany(requests: readonly KernelRequest[]): KernelResponse[];
 }
 
 export function toWorkerError(error: unknown): WorkerError {

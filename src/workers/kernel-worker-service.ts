@@ -42,6 +42,16 @@ export class KernelWorkerService implements KernelWorkerApi {
   }
 
   handle(request: KernelRequest): KernelResponse {
+    const response = this.respond(request);
+    return Comlink.transfer(response, transferablesOf(responseArrays(response)));
+  }
+
+  handleMany(requests: readonly KernelRequest[]): KernelResponse[] {
+    const responses = requests.map((request) => this.respond(request));
+    return Comlink.transfer(responses, transferablesOf(responses.flatMap(responseArrays)));
+  }
+
+  private respond(request: KernelRequest): KernelResponse {
     let reply: KernelReply;
     try {
       reply = this.reply(request);
@@ -50,7 +60,7 @@ export class KernelWorkerService implements KernelWorkerApi {
     }
     const released = Int32Array.from(this.released);
     this.released.length = 0;
-    return Comlink.transfer({ reply, released }, transferablesOf([released, ...arraysOf(reply)]));
+    return { reply, released };
   }
 
   private reply(request: KernelRequest): KernelReply {
@@ -122,6 +132,7 @@ export function serveKernelWorker(endpoint: Comlink.Endpoint): void {
   const api: KernelWorkerApi = {
     init: (init) => service.init(init),
     handle: (request) => service.handle(request),
+    handleMany: (requests) => service.handleMany(requests),
   };
   Comlink.expose(api, endpoint);
   endpoint.postMessage(KERNEL_WORKER_READY);
@@ -132,6 +143,10 @@ function toWire(results: WindowResults): WireResults {
   const keyIds = new Int32Array(results.count);
   for (let i = 0; i < results.count; i++) keyIds[i] = results.keys[i] as number;
   return { count: results.count, keyIds, starts: results.starts, ends: results.ends, values: results.values };
+}
+
+function responseArrays({ reply, released }: KernelResponse): ArrayBufferView[] {
+  return [released, ...arraysOf(reply)];
 }
 
 function arraysOf(reply: KernelReply): ArrayBufferView[] {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OutputTag, SlidingEventTimeWindows, StreamExecutionEnvironment, TumblingEventTimeWindows, agg } from '../../src/index.ts';
+import { OutputTag, SlidingEventTimeWindows, type DataStream, StreamExecutionEnvironment, TumblingEventTimeWindows, agg } from '../../src/index.ts';
 import { KernelWorkerPool } from '../../src/workers/kernel-worker-pool.ts';
 
 /**
@@ -55,9 +55,8 @@ async function run(kernels: 'js' | 'auto', parallelism: number, onRecord: () => 
   const sliding = input.window(SlidingEventTimeWindows.of(1_000, 250)).aggregate(fields()).uid('sliding');
   const lateOnes = tumbling.getSideOutput(late).map((e) => ({ late: e }));
   const out: string[] = [];
-  tumbling
-    .map((r) => ({ tumbling: r }))
-    .union(sliding.map((r) => ({ sliding: r })), lateOnes)
+  (tumbling.map((r) => ({ tumbling: r })) as DataStream<unknown>)
+    .union(sliding.map((r) => ({ sliding: r })) as DataStream<unknown>, lateOnes as DataStream<unknown>)
     .sinkTo({
       createWriter: () => ({
         write: (r) => {
