@@ -4,13 +4,15 @@ import { renderJobGraph } from './job-graph-view.ts';
 import { MetricsHistory } from './metrics-history.ts';
 import { errorText, getJson, type FetchRoute } from './rest-client.ts';
 import type { CheckpointStatistics, ClusterOverview, JobDetails, JobsOverview } from './rest-types.ts';
+import { JobActionsView } from './job-actions-view.ts';
 import { StateLookupView } from './state-lookup-view.ts';
 import { renderCheckpoints, renderJobList, renderOperatorTable, renderOverview } from './table-views.ts';
 import { TimeSeriesChart } from './time-series-chart.ts';
 
 /**
  * The Freshet dashboard: job list, job graph, per-operator throughput and watermark over time,
- * backpressure, checkpoint history and a state lookup box, refreshed by polling the REST routes.
+ * backpressure, checkpoint history, a state lookup box and savepoint/stop/cancel buttons, refreshed
+ * by polling the REST routes.
  * Served by the REST server at `/`, or embedded in a page whose jobs run in the same tab:
  *
  * ```ts
@@ -55,10 +57,11 @@ export function mountDashboard(container: HTMLElement, options: DashboardOptions
   const checkpointsHost = el('div', { class: 'checkpoints-host' });
   let selected = options.jobId;
   const lookup = new StateLookupView(fetchRoute, () => selected);
+  const actions = new JobActionsView(fetchRoute, () => selected, () => void refresh());
   const jobSection = el(
     'div',
     { class: 'job', hidden: '' },
-    jobTitle,
+    el('div', { class: 'job-header' }, jobTitle, actions.element),
     section('Job graph', 'graph', graphHost),
     section('Operators', 'operators-section', operatorsHost),
     section('Throughput, watermarks and backpressure', 'charts-section', chartsHost),
@@ -112,6 +115,7 @@ export function mountDashboard(container: HTMLElement, options: DashboardOptions
     history.add(details);
     jobSection.hidden = false;
     jobTitle.textContent = `${details.name} — ${details.state}`;
+    actions.setJobState(details.state);
     graphHost.replaceChildren(renderJobGraph(details.plan.nodes, details.vertices));
     operatorsHost.replaceChildren(renderOperatorTable(details.vertices, history));
     const names = details.vertices.map((v) => v.name);

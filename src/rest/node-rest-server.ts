@@ -44,8 +44,10 @@ export async function startRestServer(options: RestServerOptions = {}): Promise<
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const routes = createRestRoutes({ ...options, maxBodyBytes });
   const dashboard = options.dashboard === false ? undefined : new DashboardFiles(options.dashboard ?? defaultDashboardDirectory());
+  // Host headers that name this server (filled once it listens): see sameOrigin().
+  const ownHosts = new Set<string>();
   const server = createServer((req, res) => {
-    handle(routes, dashboard, maxBodyBytes, req, res).catch((error: unknown) => {
+    handle(routes, dashboard, ownHosts, maxBodyBytes, req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, { 'content-type': 'application/json; charset=utf-8' }, encodeJson({ errors: [`Internal error: ${String(error)}`] }));
       else res.destroy();
     });
@@ -66,6 +68,10 @@ export async function startRestServer(options: RestServerOptions = {}): Promise<
   });
   const address = server.address() as AddressInfo;
   const hostInUrl = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  ownHosts.add(`${hostInUrl}:${address.port}`);
+  ownHosts.add(`${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+  if (['127.0.0.1', '::1', '0.0.0.0', '::'].includes(address.address)) ownHosts.add(`localhost:${address.port}`);
+  if (address.address === '0.0.0.0' || address.address === '::') ownHosts.add(`*ip:${address.port}`);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${hostInUrl}:${address.port}`,
@@ -87,7 +93,29 @@ export async function startRestServer(options: RestServerOptions = {}): Promise<
   };
 }
 
-async function handle(routes: RestHandler, dashboard: DashboardFiles | undefined, maxBodyBytes: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * A request from a page this server served (the dashboard) carries an `Origin` too; it is not
+ * cross-origin when the origin is this server as the `Host` header names it. Only names this server
+ * listens under count (its address, `localhost` on loopback, any IP address when bound to all
+ * interfaces), never an arbitrary DNS name: a page on evil.example whose name was rebound to
+ * 127.0.0.1 still sends `Host: evil.example:8081`, and stays cross-origin.
+ */
+function sameOrigin(origin: string, hostHeader: string | undefined, ownHosts: Set<string>): boolean {
+  if (hostHeader === undefined || origin !== `http://${hostHeader}`) return false;
+  if (ownHosts.has(hostHeader)) return true;
+  const port = /:(\d+)$/.exec(hostHeader)?.[1];
+  const name = hostHeader.slice(0, hostHeader.length - (port?.length ?? -1) - 1);
+  return port !== undefined && ownHosts.has(`*ip:${port}`) && (/^\d{1,3}(\.\d{1,3}){3}$/.test(name) || /^\[[0-9a-f:.]+\]$/i.test(name));
+}
+
+async function handle(
+  routes: RestHandler,
+  dashboard: DashboardFiles | undefined,
+  ownHosts: Set<string>,
+  maxBodyBytes: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const target = req.url ?? '/';
   const { path, query } = splitRequestTarget(target);
   if (dashboard?.owns(path)) {
@@ -107,7 +135,7 @@ async function handle(routes: RestHandler, dashboard: DashboardFiles | undefined
   if (Number.isFinite(declared) && declared > maxBodyBytes) return tooLarge();
   const body = await readBody(req, maxBodyBytes);
   if (body === 'too-large') return tooLarge();
-  const origin = req.headers.origin;
+  const origin = req.headers.origin === undefined || sameOrigin(req.headers.origin, req.headers.host, ownHosts) ? undefined : req.headers.origin;
   const response = await routes({
     method: req.method ?? 'GET',
     path,

@@ -106,6 +106,12 @@ describe('dashboard over HTTP in Chromium', () => {
     await page.locator('.state-result.error').waitFor();
     expect(await page.locator('.state-result').textContent()).toMatch(/^404: .*no state named 'nope'.*reduce/);
 
+    // The savepoint button: a same-origin POST from the page (with an Origin header) is allowed.
+    await page.click('.job-actions button[data-action="savepoint"]');
+    await expect.poll(async () => page.locator('.action-result').textContent(), { timeout: 10_000 }).toMatch(/^Savepoint: memory:\/\/savepoint-\d+$/);
+    await page.locator('tr.checkpoint td:text-is("SAVEPOINT")').first().waitFor({ timeout: 5_000 });
+    expect(run.job.metrics().checkpoints.history.some((h) => h.kind === 'savepoint' && h.status === 'completed')).toBe(true);
+
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
 
@@ -118,8 +124,9 @@ describe('dashboard over HTTP in Chromium', () => {
     expect(emitted[beforeResume.length]).toEqual({ k: 1, x: perKey + 1 });
     expect(emitted.at(-1)).toEqual({ k: 1, x: ((PAUSE_AFTER + TAIL) * BATCH) / KEYS });
 
-    // The dashboard follows the job to its end.
+    // The dashboard follows the job to its end; the actions are off for a finished job.
     await expect.poll(async () => page.locator(`tr.job[data-job="${run.job.jobId}"] td.state`).textContent(), { timeout: 5_000 }).toBe('FINISHED');
+    await expect.poll(async () => page.locator('.job-actions button[data-action="cancel"]').isDisabled(), { timeout: 5_000 }).toBe(true);
     expect(pageErrors).toEqual([]);
     await page.close();
   });

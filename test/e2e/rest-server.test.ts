@@ -270,6 +270,20 @@ describe('REST routes over HTTP', () => {
     expect(read.headers['access-control-allow-origin']).toBe('http://dash.test');
   });
 
+  it('a page this server served (same origin, Host naming the server) may change state; a rebound DNS name may not', async () => {
+    const { host } = new URL(server.url);
+    const same = await raw(server.url, 'POST', `/jobs/${forever.jobId}/savepoints`, '{}', { origin: server.url, host });
+    expect(same.status).toBe(202); // accepted (it then fails: that job has no checkpointing)
+    const port = new URL(server.url).port;
+    const local = await raw(server.url, 'POST', `/jobs/${forever.jobId}/savepoints`, '{}', { origin: `http://localhost:${port}`, host: `localhost:${port}` });
+    expect(local.status).toBe(202);
+    // DNS rebinding: evil.test resolved to 127.0.0.1; the browser sends the page's own name.
+    const rebound = await raw(server.url, 'POST', `/jobs/${forever.jobId}/savepoints`, '{}', { origin: `http://evil.test:${port}`, host: `evil.test:${port}` });
+    expect(rebound.status).toBe(403);
+    const mismatch = await raw(server.url, 'POST', `/jobs/${forever.jobId}/savepoints`, '{}', { origin: 'http://evil.test', host });
+    expect(mismatch.status).toBe(403);
+  });
+
   it('PATCH /jobs/:jobId?mode=cancel cancels (202); a finished job cannot be canceled (409)', async () => {
     const res = await raw(server.url, 'PATCH', `/jobs/${forever.jobId}?mode=cancel`);
     expect(res.status).toBe(202);
