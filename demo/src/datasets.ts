@@ -1,5 +1,21 @@
 import type { DatasetId, QueryId, ReplaySpeed } from './demo-protocol.ts';
 
+/** A local file's format, from its name: the event-log source reads NDJSON, CSV and Parquet. */
+export function formatOfFileName(name: string): 'ndjson' | 'csv' | 'parquet' {
+  const extension = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
+  switch (extension) {
+    case 'ndjson':
+    case 'jsonl':
+      return 'ndjson';
+    case 'csv':
+      return 'csv';
+    case 'parquet':
+      return 'parquet';
+    default:
+      throw new Error(`Cannot tell the format of ${JSON.stringify(name)}: name it .ndjson, .jsonl, .csv or .parquet (records with date, delay and origin)`);
+  }
+}
+
 export interface DatasetInfo {
   readonly id: DatasetId;
   readonly label: string;

@@ -5,7 +5,7 @@
  */
 
 /** Datasets the demo can replay; the catalogue with URLs is in datasets.ts. */
-export type DatasetId = 'flights-2k' | 'flights-5k' | 'flights-10k' | 'flights-20k' | 'flights-3m';
+export type DatasetId = 'flights-2k' | 'flights-5k' | 'flights-10k' | 'flights-20k' | 'flights-3m' | 'local-file';
 
 /** The queries of the demo; their pipelines are in demo-queries.ts. */
 export type QueryId = 'hourly' | 'sliding' | 'sessions' | 'top-n';
@@ -17,9 +17,12 @@ export interface RunConfig {
   /** Names this run's IndexedDB databases (checkpoints and committed results). */
   readonly runId: string;
   readonly dataset: DatasetId;
-  /** Absolute URL of the event log (the worker's own location is not the page's). */
-  readonly url: string;
-  readonly format: 'ndjson' | 'parquet';
+  /**
+   * The event log: an absolute URL (the worker's own location is not the page's), or a file the user
+   * picked (kept in IndexedDB with the run, so a reload can resume it too).
+   */
+  readonly input: string | Blob;
+  readonly format: 'ndjson' | 'csv' | 'parquet';
   readonly query: QueryId;
   readonly speed: ReplaySpeed;
   readonly checkpointIntervalMs: number;

@@ -40,7 +40,7 @@ export class JobHost implements JobWorkerApi {
     const env = StreamExecutionEnvironment.create({ parallelism: config.parallelism, warn: (message) => console.warn(`[freshet job worker ${worker}] ${message}`) });
     env.enableCheckpointing(config.checkpointIntervalMs, { storage });
     const options = { speed: config.speed, timestamp: flightTime };
-    const source = config.format === 'parquet' ? EventLogSource.parquet<EventRecord>(config.url, options) : EventLogSource.ndjson<EventRecord>(config.url, options);
+    const source = EventLogSource[config.format]<EventRecord>(config.input, options);
     // The data is in time order (checked for every bundled file), so there is no late data and the
     // results do not depend on where batches (and so watermarks) fall: a restored run equals an uninterrupted one.
     const counters = this.counters;

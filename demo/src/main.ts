@@ -4,7 +4,7 @@
  */
 import 'uplot/dist/uPlot.min.css';
 import { COUNTER_EVENT_TIME, COUNTER_RECORDS, COUNTER_SLOTS, type JobStatusReport, type QueryId, type ResultRow } from './demo-protocol.ts';
-import { DATASETS, QUERIES, SPEEDS, datasetById, isQueryId, parseSpeed } from './datasets.ts';
+import { DATASETS, QUERIES, SPEEDS, datasetById, formatOfFileName, isQueryId, parseSpeed } from './datasets.ts';
 import { IndexedDbCheckpointStorage } from '../../src/index.ts';
 import { checkpointDbName } from './result-log.ts';
 import { loadStoredRun, RunController, type RunState } from './run-controller.ts';
@@ -28,7 +28,11 @@ const params = new URLSearchParams(location.search);
 const fill = (select: HTMLSelectElement, options: ReadonlyArray<{ value: string; label: string }>, chosen: string | null) => {
   for (const o of options) select.add(new Option(o.label, o.value, false, o.value === chosen));
 };
-fill($('dataset'), DATASETS.map((d) => ({ value: d.id, label: d.label })), params.get('dataset') ?? 'flights-10k');
+const LOCAL_FILE = 'local-file';
+fill($('dataset'), [...DATASETS.map((d) => ({ value: d.id, label: d.label })), { value: LOCAL_FILE, label: 'Your own file…' }], params.get('dataset') ?? 'flights-10k');
+const showFilePicker = () => ($('file-label').hidden = $<HTMLSelectElement>('dataset').value !== LOCAL_FILE);
+$('dataset').addEventListener('change', showFilePicker);
+showFilePicker();
 fill($('query'), QUERIES.map((q) => ({ value: q.id, label: q.label })), params.get('query') ?? 'hourly');
 fill($('speed'), SPEEDS.map((s) => ({ value: String(s.value), label: s.label })), params.get('speed') ?? 'max');
 const customSpeed = params.get('speed');
@@ -86,16 +90,25 @@ const controller = new RunController(
 
 $('controls').addEventListener('submit', (event) => {
   event.preventDefault();
-  const dataset = datasetById($<HTMLSelectElement>('dataset').value);
+  const chosen = $<HTMLSelectElement>('dataset').value;
+  const file = $<HTMLInputElement>('file').files?.[0];
+  if (chosen === LOCAL_FILE && file === undefined) return void ($('phase').textContent = 'Pick a file first.');
   const query = $<HTMLSelectElement>('query').value;
   if (!isQueryId(query)) throw new Error(`Unknown query ${JSON.stringify(query)}`);
   const interval = Number($<HTMLInputElement>('interval').value);
   if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`Checkpoint interval must be a positive integer of ms, got ${JSON.stringify($<HTMLInputElement>('interval').value)}`);
+  const dataset = chosen === LOCAL_FILE ? undefined : datasetById(chosen);
+  let format: 'ndjson' | 'csv' | 'parquet';
+  try {
+    format = dataset?.format ?? formatOfFileName(file!.name);
+  } catch (error) {
+    return void ($('phase').textContent = error instanceof Error ? error.message : String(error));
+  }
   resetView(query);
   void controller.startNew({
-    dataset: dataset.id,
-    url: new URL(`data/${dataset.file}`, document.baseURI).href,
-    format: dataset.format,
+    dataset: dataset?.id ?? LOCAL_FILE,
+    input: dataset ? new URL(`data/${dataset.file}`, document.baseURI).href : file!,
+    format,
     query,
     speed: parseSpeed($<HTMLSelectElement>('speed').value),
     checkpointIntervalMs: interval,
@@ -271,6 +284,7 @@ const stored = loadStoredRun();
 if (stored) {
   $<HTMLSelectElement>('dataset').value = stored.dataset;
   $<HTMLSelectElement>('query').value = stored.query;
+  showFilePicker();
   const speed = String(stored.speed);
   if (![...$<HTMLSelectElement>('speed').options].some((o) => o.value === speed)) fill($('speed'), [{ value: speed, label: `${speed}× event time` }], speed);
   $<HTMLSelectElement>('speed').value = speed;

@@ -162,7 +162,41 @@ export async function readCommitted(runId: string, afterCheckpointId: number): P
   }
 }
 
-/** Deletes a run's checkpoints and results (when the page starts a new run). */
+const inputFileDbName = (runId: string) => `freshet-demo-${runId}-input`;
+
+interface InputFileSchema extends DBSchema {
+  file: { key: 'input'; value: Blob };
+}
+
+const openInputFiles = (runId: string) =>
+  openDB<InputFileSchema>(inputFileDbName(runId), 1, {
+    upgrade(db) {
+      db.createObjectStore('file');
+    },
+  });
+
+/** Keeps the file a run replays, so that after a reload the restored job reads the same bytes. */
+export async function saveInputFile(runId: string, file: Blob): Promise<void> {
+  const db = await openInputFiles(runId);
+  try {
+    await db.put('file', file, 'input');
+  } finally {
+    db.close();
+  }
+}
+
+export async function loadInputFile(runId: string): Promise<Blob> {
+  const db = await openInputFiles(runId);
+  try {
+    const file = await db.get('file', 'input');
+    if (file === undefined) throw new Error(`Run ${runId} replays a local file, but IndexedDB no longer holds it; start a new run and pick the file again`);
+    return file;
+  } finally {
+    db.close();
+  }
+}
+
+/** Deletes a run's checkpoints, results and input file (when the page starts a new run). */
 export async function deleteRun(runId: string): Promise<void> {
-  await Promise.all([deleteDB(resultLogName(runId)), deleteDB(checkpointDbName(runId))]);
+  await Promise.all([deleteDB(resultLogName(runId)), deleteDB(checkpointDbName(runId)), deleteDB(inputFileDbName(runId))]);
 }

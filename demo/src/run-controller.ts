@@ -1,9 +1,16 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import type { CheckpointEntry, JobStatusReport, JobWorkerApi, ResultRow, RunConfig } from './demo-protocol.ts';
-import { deleteRun, readCommitted } from './result-log.ts';
+import { deleteRun, loadInputFile, readCommitted, saveInputFile } from './result-log.ts';
 
-/** A run as the page remembers it across reloads (localStorage); the shared counters are per page. */
-export type StoredRun = Omit<RunConfig, 'counters'> & { readonly status: 'running' | 'finished' | 'failed' | 'stopped'; readonly worker: number };
+/**
+ * A run as the page remembers it across reloads (localStorage); the shared counters are per page.
+ * `url` is the input, or undefined for a picked file, which is kept in IndexedDB (see result-log.ts).
+ */
+export type StoredRun = Omit<RunConfig, 'counters' | 'input'> & {
+  readonly url: string | undefined;
+  readonly status: 'running' | 'finished' | 'failed' | 'stopped';
+  readonly worker: number;
+};
 
 const RUN_KEY = 'freshet-demo-run';
 /** The history table's rows (worker, duration) survive a reload here; IndexedDB keeps the checkpoints themselves. */
@@ -79,7 +86,10 @@ export class RunController {
     const previous = this.run;
     this.shutDownWorker();
     if (previous) await deleteRun(previous.runId);
-    this.run = { ...config, runId: crypto.randomUUID().slice(0, 8), status: 'running', worker: 0 };
+    const { input, ...rest } = config;
+    const runId = crypto.randomUUID().slice(0, 8);
+    if (typeof input !== 'string') await saveInputFile(runId, input);
+    this.run = { ...rest, runId, url: typeof input === 'string' ? input : undefined, status: 'running', worker: 0 };
     this.cursor = 0;
     this.checkpoints.length = 0;
     this.save();
@@ -132,9 +142,10 @@ export class RunController {
     const api = wrap<JobWorkerApi>(worker);
     this.worker = worker;
     this.api = api;
-    const { status: _status, worker: _worker, ...config } = this.run;
+    const { status: _status, worker: _worker, url, ...config } = this.run;
     try {
-      const { restoredFrom } = await api.start({ ...config, counters: this.counters }, restore, workerNumber, proxy((id: number) => this.onCommit(id)));
+      const input = url ?? (await loadInputFile(config.runId));
+      const { restoredFrom } = await api.start({ ...config, input, counters: this.counters }, restore, workerNumber, proxy((id: number) => this.onCommit(id)));
       if (this.worker !== worker) return; // crashed while starting
       this.setState({ kind: 'running', worker: workerNumber, restoredFrom });
       this.poll = setInterval(() => void this.pollStatus(worker, api), STATUS_POLL_MS);

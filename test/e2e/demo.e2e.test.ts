@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -194,6 +194,25 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       await context.close();
     }
   }, 120_000);
+
+  it('replays a CSV file picked from disk, and resumes it after a page reload from the copy kept in IndexedDB', async () => {
+    const flights = JSON.parse(await readFile(path.join(root, 'node_modules/vega-datasets/data/flights-2k.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const csvFile = path.join(outDir, 'my-flights.csv');
+    await writeFile(csvFile, ['date,delay,distance,origin,destination', ...flights.map((f) => [f.date, f.delay, f.distance, f.origin, f.destination].join(','))].join('\n') + '\n');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${isolatedSite.url}?speed=2000000`);
+      await page.setInputFiles('#file', csvFile);
+      await startRun(page, { dataset: 'local-file', speed: '2000000', interval: 300, parallelism: 1 });
+      await waitFor(page, (d) => d.state().kind === 'running' && d.committedThrough() >= 2, 'two checkpoints were committed');
+      await page.reload();
+      await waitFor(page, (d) => { const s = d.state(); return s.kind === 'running' && s.worker === 2 && s.restoredFrom !== undefined; }, 'the reloaded page resumed the file replay');
+      await finishedRunMatchesReference(page, 'flights-2k.json');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 
   it('without COOP/COEP headers it says so, runs without SharedArrayBuffer and still gives the reference result', async () => {
     const context = await browser.newContext();
