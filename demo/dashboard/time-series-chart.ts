@@ -11,6 +11,7 @@ import { el } from './dom.ts';
  * chart.update(['source', 'sums'], [[t0, t1], [10, 12], [10, 11]]);
  * ```
  */
+const DASHES: Array<number[] | undefined> = [undefined, [8, 4], [2, 3], [10, 3, 2, 3]];
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
 
 export class TimeSeriesChart {
@@ -55,7 +56,8 @@ export class TimeSeriesChart {
       height: 200,
       scales: { x: { time: true } },
       axes: [{}, { label: this.unit, size: 70 }],
-      series: [{}, ...names.map((name, i) => ({ label: name, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false }))],
+      // Operators in a chain often share a rate or watermark: dashes keep overlapping lines apart.
+      series: [{}, ...names.map((name, i) => ({ label: name, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false, dash: DASHES[i % DASHES.length] }))],
     };
   }
 }
