@@ -1,28 +1,7 @@
 import { deleteDB } from 'idb';
 import { describe, expect, it } from 'vitest';
 import { IndexedDbCheckpointStorage, StreamExecutionEnvironment, type JobClient, type Sink } from '../../src/index.ts';
-
-function committingSink<T>() {
-  const committed: T[] = [];
-  const sink: Sink<T> = {
-    createWriter() {
-      let pending: T[] = [];
-      const staged: Array<{ id: number; items: T[] }> = [];
-      return {
-        write: (v) => void pending.push(v),
-        prepareCommit: (id) => {
-          staged.push({ id, items: pending });
-          pending = [];
-          return null;
-        },
-        commit: (id) => {
-          while (staged.length > 0 && staged[0]!.id <= id) committed.push(...staged.shift()!.items);
-        },
-      };
-    },
-  };
-  return { sink, committed };
-}
+import { committingSink } from '../support/committing-sink.ts';
 
 const N = 5_000;
 

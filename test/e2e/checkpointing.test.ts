@@ -14,32 +14,10 @@ import {
   type Sink,
 } from '../../src/index.ts';
 import { FileSystemCheckpointStorage } from '../../src/node.ts';
+import { committingSink } from '../support/committing-sink.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'freshet-checkpoints-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** A transactional test sink: output becomes visible only when a checkpoint (or the end of input) commits it. */
-function committingSink<T>() {
-  const committed: T[] = [];
-  const sink: Sink<T> = {
-    createWriter() {
-      let pending: T[] = [];
-      const staged: Array<{ id: number; items: T[] }> = [];
-      return {
-        write: (v) => void pending.push(v),
-        prepareCommit: (id) => {
-          staged.push({ id, items: pending });
-          pending = [];
-          return null;
-        },
-        commit: (id) => {
-          while (staged.length > 0 && staged[0]!.id <= id) committed.push(...staged.shift()!.items);
-        },
-      };
-    },
-  };
-  return { sink, committed };
-}
 
 const silent = { warn: () => {} };
 const N = 20_000;

@@ -6,32 +6,10 @@ import { OutputTag, RestartStrategy, StreamExecutionEnvironment, WatermarkStrate
 import { FileSystemCheckpointStorage } from '../../../../src/node.ts';
 import { EventLogSource, type NdjsonOptions } from '../../../../src/connectors/event-log/event-log-source.ts';
 import type { MalformedRecord } from '../../../../src/connectors/event-log/malformed-input-error.ts';
+import { committingSink } from '../../../support/committing-sink.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'freshet-event-log-checkpoints-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A transactional test sink: output becomes visible only when a checkpoint (or the end of input) commits it. */
-function committingSink<T>() {
-  const committed: T[] = [];
-  const sink: Sink<T> = {
-    createWriter() {
-      let pending: T[] = [];
-      const staged: Array<{ id: number; items: T[] }> = [];
-      return {
-        write: (v) => void pending.push(v),
-        prepareCommit: (id) => {
-          staged.push({ id, items: pending });
-          pending = [];
-          return null;
-        },
-        commit: (id) => {
-          while (staged.length > 0 && staged[0]!.id <= id) committed.push(...staged.shift()!.items);
-        },
-      };
-    },
-  };
-  return { sink, committed };
-}
 
 const N = 20_000;
 interface Click {

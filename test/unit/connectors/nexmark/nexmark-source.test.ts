@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NexmarkGenerator, NexmarkSource, NexmarkSplitReader, eventDateTime, nexmarkWatermarks, type NexmarkEvent, type NexmarkSplit } from '../../../../src/connectors/nexmark/index.ts';
 import type { SourceReaderContext } from '../../../../src/connectors/source.ts';
 import { ManualClock, RestartStrategy, StreamExecutionEnvironment, type Sink } from '../../../../src/index.ts';
+import { committingSink } from '../../../support/committing-sink.ts';
 
 interface Read {
   values: NexmarkEvent[];
@@ -164,29 +165,8 @@ describe('NexmarkSource in a job', () => {
   });
 
   it('a failure and restart from a checkpoint delivers exactly the failure-free output', async () => {
-    const committingSink = () => {
-      const committed: string[] = [];
-      const sink: Sink<string> = {
-        createWriter() {
-          let pending: string[] = [];
-          const staged: Array<{ id: number; items: string[] }> = [];
-          return {
-            write: (v) => void pending.push(v),
-            prepareCommit: (id) => {
-              staged.push({ id, items: pending });
-              pending = [];
-              return null;
-            },
-            commit: (id) => {
-              while (staged.length > 0 && staged[0]!.id <= id) committed.push(...staged.shift()!.items);
-            },
-          };
-        },
-      };
-      return { sink, committed };
-    };
     const run = async (failAt: number | undefined) => {
-      const { sink, committed } = committingSink();
+      const { sink, committed } = committingSink<string>();
       const env = StreamExecutionEnvironment.create({ parallelism: 2, sourceBatchSize: 100, warn: () => {} });
       env.enableCheckpointing(1).setRestartStrategy(RestartStrategy.fixedDelay(1, 0));
       let failed = false;
