@@ -23,7 +23,7 @@ Flags:
   --checkpoint-dir <dir>      checkpoint to this directory (FileSystemCheckpointStorage)
   --checkpoint-interval <ms>  checkpoint interval (default 5000; needs --checkpoint-dir)
   --restore latest|<path>     start from the latest checkpoint in --checkpoint-dir, or from a savepoint
-  --rest-port <port>          serve the REST API (0: any free port; the URL is printed on stderr)
+  --rest-port <port>          serve the REST API and the dashboard at / (0: any free port; the URL is printed on stderr)
   --rest-host <host>          REST bind address (default 127.0.0.1)
   --name <name>               job name (default: the module's 'name' export, else the file name)
   --progress                  show progress even when stderr is not a terminal
