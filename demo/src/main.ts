@@ -66,6 +66,7 @@ function resetView(query: QueryId): void {
 
 const controller = new RunController(
   {
+    onNewRun: resetView,
     onState: renderState,
     onRows(newRows, checkpointId) {
       for (const r of newRows) {
@@ -104,7 +105,6 @@ $('controls').addEventListener('submit', (event) => {
   } catch (error) {
     return void ($('phase').textContent = error instanceof Error ? error.message : String(error));
   }
-  resetView(query);
   void controller.startNew({
     dataset: dataset?.id ?? LOCAL_FILE,
     input: dataset ? new URL(`data/${dataset.file}`, document.baseURI).href : file!,
@@ -154,6 +154,9 @@ function renderState(state: RunState): void {
       break;
     case 'stopped':
       $('phase').textContent = 'Stopped.';
+      break;
+    case 'elsewhere':
+      $('phase').textContent = 'Another tab of this demo is running the job; close it (or use that tab) to run here.';
       break;
   }
   renderCheckpoints();

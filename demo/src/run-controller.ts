@@ -16,6 +16,7 @@ const RUN_KEY = 'freshet-demo-run';
 /** The history table's rows (worker, duration) survive a reload here; IndexedDB keeps the checkpoints themselves. */
 const HISTORY_KEY = 'freshet-demo-checkpoint-history';
 const HISTORY_LIMIT = 200;
+const TAB_LOCK = 'freshet-demo-job';
 
 export function loadStoredRun(): StoredRun | undefined {
   const text = localStorage.getItem(RUN_KEY);
@@ -35,9 +36,13 @@ export type RunState =
   | { kind: 'running'; worker: number; restoredFrom: number | undefined }
   | { kind: 'finished'; worker: number }
   | { kind: 'failed'; worker: number; error: string }
-  | { kind: 'stopped'; worker: number };
+  | { kind: 'stopped'; worker: number }
+  /** Another tab of the demo runs the job (two jobs on one checkpoint store would collide). */
+  | { kind: 'elsewhere' };
 
 export interface RunListener {
+  /** A new run starts: forget the previous run's rows. */
+  onNewRun(query: RunConfig['query']): void;
   onState(state: RunState): void;
   /** Committed rows, in order, each exactly once. */
   onRows(rows: ResultRow[], checkpointId: number): void;
@@ -61,6 +66,7 @@ export class RunController {
   private readAgain = false;
   private poll: ReturnType<typeof setInterval> | undefined;
   private state: RunState = { kind: 'idle' };
+  private tabLock: Promise<boolean> | undefined;
   /** Checkpoints of every worker of this page's lifetime (the stored ones are in IndexedDB). */
   readonly checkpoints: CheckpointEntry[] = [];
   private readonly counters: SharedArrayBuffer | undefined;
@@ -83,8 +89,10 @@ export class RunController {
 
   /** Starts a new run (discarding the previous run's checkpoints and results). */
   async startNew(config: Omit<RunConfig, 'runId' | 'counters'>): Promise<void> {
+    if (!(await this.holdTabLock())) return this.setState({ kind: 'elsewhere' }); // before deleting that tab's run
     const previous = this.run;
     this.shutDownWorker();
+    this.listener.onNewRun(config.query);
     if (previous) await deleteRun(previous.runId);
     const { input, ...rest } = config;
     const runId = crypto.randomUUID().slice(0, 8);
@@ -130,6 +138,7 @@ export class RunController {
   }
 
   private async launch(restore: boolean): Promise<void> {
+    if (!(await this.holdTabLock())) return this.setState({ kind: 'elsewhere' });
     const run = this.run!;
     const workerNumber = run.worker + 1;
     this.run = { ...run, worker: workerNumber };
@@ -152,6 +161,24 @@ export class RunController {
     } catch (error) {
       if (this.worker === worker) this.fail(error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /**
+   * One tab at a time runs the demo's job: a Web Lock held for the page's lifetime (released when the
+   * tab closes or reloads). Without the Web Locks API every tab may run.
+   */
+  private holdTabLock(): Promise<boolean> {
+    if (!('locks' in navigator)) return Promise.resolve(true);
+    this.tabLock ??= new Promise<boolean>((resolve) => {
+      void navigator.locks.request(TAB_LOCK, { ifAvailable: true }, (lock) => {
+        resolve(lock !== null);
+        return lock === null ? undefined : new Promise<void>(() => {});
+      });
+    }).then((held) => {
+      if (!held) this.tabLock = undefined; // ask again next time
+      return held;
+    });
+    return this.tabLock;
   }
 
   private async pollStatus(worker: Worker, api: Remote<JobWorkerApi>): Promise<void> {

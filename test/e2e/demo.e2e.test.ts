@@ -69,6 +69,7 @@ const byWindow = (a: Pick<ResultRow, 'airport' | 'windowStart'>, b: Pick<ResultR
 
 type Demo = {
   isolated: boolean;
+  run(): { dataset: string } | undefined;
   state(): RunState;
   committedThrough(): number;
   rows(): ResultRow[];
@@ -206,6 +207,13 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       await page.setInputFiles('#file', csvFile);
       await startRun(page, { dataset: 'local-file', speed: '2000000', interval: 300, parallelism: 1 });
       await waitFor(page, (d) => d.state().kind === 'running' && d.committedThrough() >= 2, 'two checkpoints were committed');
+      // A second tab does not start a second job on the same checkpoints.
+      const second = await context.newPage();
+      await second.goto(isolatedSite.url);
+      await waitFor(second, (d) => d.state().kind === 'elsewhere', 'the second tab saw the job running in the first');
+      await second.click('#start'); // and its Start leaves the first tab's run alone
+      await waitFor(second, (d) => d.state().kind === 'elsewhere' && d.run()?.dataset === 'local-file', 'the second tab refused to start');
+      await second.close();
       await page.reload();
       await waitFor(page, (d) => { const s = d.state(); return s.kind === 'running' && s.worker === 2 && s.restoredFrom !== undefined; }, 'the reloaded page resumed the file replay');
       await finishedRunMatchesReference(page, 'flights-2k.json');
