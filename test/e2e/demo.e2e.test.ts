@@ -145,8 +145,8 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     try {
-      // flights-5k spans Jan 1 - Mar 31 2001: at 2,000,000x event time the paced replay takes about 4 s.
-      await page.goto(`${isolatedSite.url}?speed=2000000`);
+      // flights-5k spans Jan 1 - Mar 31 2001: at 1,500,000x event time the paced replay takes about 5 s.
+      await page.goto(`${isolatedSite.url}?speed=1500000`);
       expect(await demo(page, (d) => d.isolated)).toBe(true);
       expect(await page.locator('#isolation').textContent()).toContain('Cross-origin isolated');
 
@@ -159,7 +159,7 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       expect(await demo(page, (d) => d.chartPoints())).toBe(hours);
 
       // Paced run: crash the job worker after two committed checkpoints, then reload the page after two more.
-      await startRun(page, { dataset: 'flights-5k', speed: '2000000', interval: 300, parallelism: 2 });
+      await startRun(page, { dataset: 'flights-5k', speed: '1500000', interval: 300, parallelism: 2 });
       await waitFor(page, (d) => d.state().kind === 'running' && d.committedThrough() >= 2, 'two checkpoints were committed');
       expect(await demo(page, (d) => d.status()?.implementation)).toBe('wasmWorkerWindowAggregate');
       const beforeCrash = await demo(page, (d) => ({ rows: d.rows().length, through: d.committedThrough(), points: d.chartPoints() }));
@@ -203,9 +203,9 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      await page.goto(`${isolatedSite.url}?speed=2000000`);
+      await page.goto(`${isolatedSite.url}?speed=1500000`);
       await page.setInputFiles('#file', csvFile);
-      await startRun(page, { dataset: 'local-file', speed: '2000000', interval: 300, parallelism: 1 });
+      await startRun(page, { dataset: 'local-file', speed: '1500000', interval: 300, parallelism: 1 });
       await waitFor(page, (d) => d.state().kind === 'running' && d.committedThrough() >= 2, 'two checkpoints were committed');
       // A second tab does not start a second job on the same checkpoints.
       const second = await context.newPage();
