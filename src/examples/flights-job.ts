@@ -147,11 +147,16 @@ const ticker = bar && setInterval(() => bar.update(before.events + eventsRead(),
 
 // ---- Ctrl-C --------------------------------------------------------------------------------------
 let stopping: Promise<void> | undefined;
+let firstInterrupt = 0;
 process.on('SIGINT', () => {
+  // One Ctrl-C can arrive twice: from the terminal's process group and again from a parent that
+  // relays it (the tsx CLI does; hence "start" runs node --import tsx). Only a later one means "exit now".
+  if (stopping !== undefined && performance.now() - firstInterrupt < 1_000) return;
   if (stopping !== undefined) {
     console.error('Interrupted again: exiting without waiting for the savepoint');
     process.exit(130);
   }
+  firstInterrupt = performance.now();
   bar?.clear();
   console.error('\nStopping with a savepoint (Ctrl-C again to exit at once)...');
   stopping = client.stopWithSavepoint().then(({ savepoint }) => {
