@@ -134,6 +134,8 @@ export function createRestRoutes(options: RestOptions = {}): RestHandler {
     if (/No operator with uid|has no state named|keeps no queryable keyed state|is not a window operator/.test(message)) throw new RestError(404, message);
     // A kernel operator loads its Wasm module as the job starts: until then there is nothing to read yet.
     if (/is not started yet/.test(message)) throw new RestError(503, `${message}; retry in a moment`, { 'retry-after': '1' });
+    // Kernel subtasks in worker threads end with the job: their state cannot be read any more.
+    if (/was terminated/.test(message)) throw new RestError(409, `${message} (the job has stopped, and the operator's state in worker threads with it)`);
     throw error;
   };
 
