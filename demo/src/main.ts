@@ -97,7 +97,9 @@ $('controls').addEventListener('submit', (event) => {
   const query = $<HTMLSelectElement>('query').value;
   if (!isQueryId(query)) throw new Error(`Unknown query ${JSON.stringify(query)}`);
   const interval = Number($<HTMLInputElement>('interval').value);
-  if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`Checkpoint interval must be a positive integer of ms, got ${JSON.stringify($<HTMLInputElement>('interval').value)}`);
+  if (!Number.isInteger(interval) || interval < 1) {
+    return void ($('phase').textContent = `The checkpoint interval must be a whole number of ms >= 1, got ${JSON.stringify($<HTMLInputElement>('interval').value)}`);
+  }
   const dataset = chosen === LOCAL_FILE ? undefined : datasetById(chosen);
   let format: 'ndjson' | 'csv' | 'parquet';
   try {
