@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { ProgressBar } from '../cli/progress-bar.ts';
@@ -46,21 +46,7 @@ interface RunMarker {
 }
 
 const vegaData = join(dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..', 'data');
-const { values } = parseArgs({
-  options: {
-    flights: { type: 'string', default: join(vegaData, 'flights-3m.parquet') },
-    airports: { type: 'string', default: join(vegaData, 'airports.csv') },
-    dir: { type: 'string', default: '.freshet' },
-    top: { type: 'string', default: '10' },
-    'min-flights': { type: 'string', default: '100' },
-    parallelism: { type: 'string', default: '1' },
-    speed: { type: 'string', default: 'max' },
-    'checkpoint-interval': { type: 'string', default: '2000' },
-    fresh: { type: 'boolean', default: false },
-    progress: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+const values = readOptions();
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
@@ -80,7 +66,7 @@ const resultsDir = join(dir, 'flights');
 const markerFile = join(resultsDir, 'run.json');
 
 // ---- resume or start over ------------------------------------------------------------------
-let marker: RunMarker | undefined = existsSync(markerFile) && !values.fresh ? (JSON.parse(readFileSync(markerFile, 'utf8')) as RunMarker) : undefined;
+const marker: RunMarker | undefined = existsSync(markerFile) && !values.fresh ? (JSON.parse(readFileSync(markerFile, 'utf8')) as RunMarker) : undefined;
 if (marker !== undefined && (marker.flights !== flightsFile || marker.topN !== topN || marker.minFlights !== minFlights || marker.parallelism !== parallelism)) {
   usage(
     `${markerFile} is an unfinished run over ${marker.flights} (--top ${marker.topN} --min-flights ${marker.minFlights} --parallelism ${marker.parallelism}). ` +
@@ -105,13 +91,14 @@ const writeMarker = (m: Omit<RunMarker, 'flights' | 'topN' | 'minFlights' | 'par
   writeFileSync(markerFile, JSON.stringify({ flights: flightsFile, topN, minFlights, parallelism, ...m }, null, 2));
 
 // ---- the job -----------------------------------------------------------------------------------
-const totalFlights = Number((await parquetMetadataAsync(await asyncBufferFromFile(flightsFile))).num_rows);
+const sourceName = basename(flightsFile);
+const totalFlights = await parquetRows(flightsFile);
 const airports = await loadAirports(resolve(values.airports));
 const storage = new FileSystemCheckpointStorage(checkpointDir);
 const env = StreamExecutionEnvironment.create({ parallelism }).enableCheckpointing(intervalMs, { storage });
 let eventTime = -Infinity; // the newest departure read, for the progress line
 const records = env
-  .fromSource(EventLogSource.parquet<EventRecord>(flightsFile, speed === 'max' ? {} : { speed, timestamp: 'date' }), WatermarkStrategy.noWatermarks(), 'flights-3m.parquet')
+  .fromSource(EventLogSource.parquet<EventRecord>(flightsFile, speed === 'max' ? {} : { speed, timestamp: 'date' }), WatermarkStrategy.noWatermarks(), sourceName)
   .uid('flights')
   .setParallelism(1) // one split, read in time order: the watermark follows the file
   .map((r) => {
@@ -129,7 +116,7 @@ writeMarker({ state: 'running', eventsBefore: before.events, secondsBefore: befo
 const started = performance.now();
 const client = await env.executeAsync({ name: 'flight delays', restoreFrom });
 const metric = (name: string) => client.metrics().operators.filter((o) => o.name === name);
-const eventsRead = () => metric('flights-3m.parquet').reduce((n, o) => n + o.recordsOut, 0);
+const eventsRead = () => metric(sourceName).reduce((n, o) => n + o.recordsOut, 0);
 const watermark = () => Math.min(...metric('top delayed airports per day').map((o) => o.watermark));
 
 // ---- progress ----------------------------------------------------------------------------------
@@ -209,6 +196,37 @@ function readParts<T>(directory: string): T[] {
 function timeOf(ms: number): string {
   if (ms === Infinity) return 'end of input';
   return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '-';
+}
+
+/** The command line; a mistake is reported as usage (exit 2), not a stack trace. */
+function readOptions() {
+  try {
+    return parseArgs({
+      options: {
+        flights: { type: 'string', default: join(vegaData, 'flights-3m.parquet') },
+        airports: { type: 'string', default: join(vegaData, 'airports.csv') },
+        dir: { type: 'string', default: '.freshet' },
+        top: { type: 'string', default: '10' },
+        'min-flights': { type: 'string', default: '100' },
+        parallelism: { type: 'string', default: '1' },
+        speed: { type: 'string', default: 'max' },
+        'checkpoint-interval': { type: 'string', default: '2000' },
+        fresh: { type: 'boolean', default: false },
+        progress: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function parquetRows(file: string): Promise<number> {
+  try {
+    return Number((await parquetMetadataAsync(await asyncBufferFromFile(file))).num_rows);
+  } catch (error) {
+    usage(`${file} is not a readable Parquet file (${error instanceof Error ? error.message : String(error)})`);
+  }
 }
 
 function positiveInteger(flag: string, text: string): number {
