@@ -102,10 +102,15 @@ export class KernelWindowOutput {
   }
 
   /** Sends the late records at `lateIndices` (relative to `from`) to the late side output, or counts them as dropped. */
-  emitLate(values: readonly unknown[], timestamps: readonly number[], from: number, lateIndices: Int32Array): void {
+  emitLate(values: readonly unknown[], timestamps: readonly number[], from: number, lateIndices: ArrayLike<number>): void {
+    for (let i = 0; i < lateIndices.length; i++) this.emitLateRecord(values[from + lateIndices[i]!], timestamps[from + lateIndices[i]!]!);
+  }
+
+  /** A record too late for any window: to the late side output, or counted as dropped. */
+  emitLateRecord(value: unknown, timestamp: number): void {
     const lateTag = this.params.lateTag;
-    if (lateTag) for (const index of lateIndices) this.output.collectSide(lateTag, values[from + index], timestamps[from + index]!);
-    else this.lateRecordsDropped += lateIndices.length;
+    if (lateTag) this.output.collectSide(lateTag, value, timestamp);
+    else this.lateRecordsDropped++;
   }
 
   /** Fired windows become records (through the window function, if any), each stamped with its window's maxTimestamp. */

@@ -32,6 +32,10 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
   private pendingRestore: Uint8Array[] = [];
   /** Settles once the answers to every call issued so far have been emitted. */
   private tail: Promise<void> = Promise.resolve();
+  /** Records read in this tick and not yet sent (see processBatch). */
+  private readonly unsent = new UnsentRecords();
+  /** Records sent in one addBatch at most. */
+  private static readonly MAX_UNSENT_RECORDS = 16_384;
 
   constructor(
     params: WindowParams,
@@ -86,27 +90,44 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
     return this.starting;
   }
 
+  /**
+   * Checks and extracts the batch now (a bad record fails this call) but sends it with the other
+   * batches of this tick: upstream subtasks deliver a batch each per source read, and each message
+   * wakes the worker thread.
+   */
   processBatch(batch: RecordBatch<unknown>): void {
     const { values, timestamps, keys, keyGroups } = batch;
     if (keys === undefined || keyGroups === undefined) throw new Error('WasmWorkerWindowAggregateOperator received a batch without keys');
     const n = values.length;
     if (n === 0) return;
-    // Everything that crosses is a fresh typed array: its buffer is transferred, not copied.
-    const columns = this.out.columnsOf(values, true);
-    const times = new Float64Array(n);
-    this.out.copyTimestamps(values, timestamps, 0, n, times);
-    const groups = new Int32Array(n);
-    for (let i = 0; i < n; i++) groups[i] = keyGroups[i]!;
+    const first = this.unsent.count === 0;
+    this.unsent.append(values, timestamps, keys, keyGroups, this.out);
+    if (this.unsent.count >= WasmWorkerWindowAggregateOperator.MAX_UNSENT_RECORDS) this.sendRecords();
+    else if (first) queueMicrotask(() => this.sendRecords());
+  }
+
+  /** Sends the batches read so far as one addBatch call. Every other call sends them first, so calls keep input order. */
+  private sendRecords(): void {
+    if (this.unsent.count === 0) return;
+    const { parts, keys, groups, times, columns, count: n } = this.unsent.take();
     this.issue(
       (client) => client.addKeyedBatch(keys, groups, times, columns, n),
       ({ fired, lateIndices }) => {
         this.out.emit(fired);
-        this.out.emitLate(values, timestamps, 0, lateIndices);
+        // Late indices ascend: walk the parts alongside.
+        let part = 0;
+        let from = 0;
+        for (let i = 0; i < lateIndices.length; i++) {
+          const index = lateIndices[i]!;
+          while (index >= from + parts[part]!.values.length) from += parts[part++]!.values.length;
+          this.out.emitLateRecord(parts[part]!.values[index - from], parts[part]!.timestamps[index - from]!);
+        }
       },
     );
   }
 
   onWatermark(time: number): void {
+    this.sendRecords();
     this.issue(
       (client) => client.advanceWatermark(time),
       (fired) => {
@@ -119,17 +140,20 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
 
   /** In-flight windows of `key` with their partial results (queryable state), as of the input read so far. */
   async windowsOf(key: Key): Promise<Array<{ window: Window; partial: unknown }>> {
+    this.sendRecords();
     const client = this.client ?? (await this.startedClient());
     return this.out.partials(await client.windowsOfKey(key));
   }
 
   async liveWindowCount(): Promise<number> {
+    this.sendRecords();
     const client = this.client ?? (await this.startedClient());
     return (await client.stats()).liveWindowCount;
   }
 
   /** Resolves once the results of everything before the barrier are emitted; the barrier goes next. */
   snapshotStateAsync(): Promise<OperatorSnapshot> {
+    this.sendRecords();
     const range = this.ctx.keyGroupRange;
     let kernel: Uint8Array | undefined;
     const taken = this.issue(
@@ -152,6 +176,7 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
 
   /** All input is in (watermark +Infinity was issued): the end goes downstream after the last answer. */
   onEnd(): Promise<void> {
+    this.sendRecords();
     return this.tail;
   }
 
@@ -160,5 +185,66 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
     await this.pool.terminateAll();
     this.client = undefined;
     await this.out.close();
+  }
+}
+
+/**
+ * Records read but not yet sent to the worker, already in the typed arrays that will be
+ * transferred (one allocation per send), with the batches they came from (for late records).
+ */
+class UnsentRecords {
+  parts: Array<{ values: readonly unknown[]; timestamps: readonly number[] }> = [];
+  keys: Array<string | number> = [];
+  groups = new Int32Array(0);
+  times = new Float64Array(0);
+  columns: Float64Array[] = [];
+  count = 0;
+  /** Records in the last send: the next buffer starts that large. */
+  private lastSize = 4096;
+
+  append(values: readonly unknown[], timestamps: readonly number[], keys: ReadonlyArray<string | number>, keyGroups: readonly number[], out: KernelWindowOutput): void {
+    const n = values.length;
+    const at = this.count;
+    // Extract (and check) before changing anything: a bad record leaves the buffer as it was.
+    const extracted = out.columnsOf(values);
+    if (at + n > this.times.length) this.grow(at + n, extracted.length);
+    out.copyTimestamps(values, timestamps, 0, n, this.times.subarray(at, at + n));
+    for (let c = 0; c < extracted.length; c++) this.columns[c]!.set(extracted[c]!.subarray(0, n), at);
+    const { groups, keys: allKeys } = this;
+    for (let i = 0; i < n; i++) {
+      groups[at + i] = keyGroups[i]!;
+      allKeys.push(keys[i]!);
+    }
+    this.parts.push({ values, timestamps });
+    this.count = at + n;
+  }
+
+  /** The buffered records; the buffer starts empty again (the arrays are about to be transferred). */
+  take(): Pick<UnsentRecords, 'parts' | 'keys' | 'groups' | 'times' | 'columns' | 'count'> {
+    const taken = { parts: this.parts, keys: this.keys, groups: this.groups, times: this.times, columns: this.columns, count: this.count };
+    this.lastSize = this.count;
+    this.parts = [];
+    this.keys = [];
+    this.groups = new Int32Array(0);
+    this.times = new Float64Array(0);
+    this.columns = [];
+    this.count = 0;
+    return taken;
+  }
+
+  private grow(needed: number, numColumns: number): void {
+    const capacity = Math.max(needed, this.lastSize, 2 * this.times.length);
+    const groups = new Int32Array(capacity);
+    groups.set(this.groups.subarray(0, this.count));
+    const times = new Float64Array(capacity);
+    times.set(this.times.subarray(0, this.count));
+    const columns = Array.from({ length: numColumns }, (_, c) => {
+      const column = new Float64Array(capacity);
+      if (this.columns[c] !== undefined) column.set(this.columns[c]!.subarray(0, this.count));
+      return column;
+    });
+    this.groups = groups;
+    this.times = times;
+    this.columns = columns;
   }
 }

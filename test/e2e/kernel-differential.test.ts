@@ -65,11 +65,20 @@ function generic(): AggregateFunction<Ev, Float64Array, Record<string, number>> 
   return { createAccumulator: () => builtin.createAccumulator(), add: (v, a) => builtin.add(v, a), getResult: (a) => builtin.getResult(a), merge: (a, b) => builtin.merge(a, b) };
 }
 
-async function run(entries: Array<TimelineEntry<Ev>>, s: Parameters<typeof assignerOf>[0], lateness: number, kernels: 'js' | 'wasm', parallelism: number, plainFunction: boolean) {
+async function run(
+  entries: Array<TimelineEntry<Ev>>,
+  s: Parameters<typeof assignerOf>[0],
+  lateness: number,
+  kernels: 'js' | 'wasm',
+  parallelism: number,
+  plainFunction: boolean,
+  /** Deal the records out to `parallelism` map subtasks first, so each window subtask reads from several channels. */
+  spread = false,
+) {
   const env = StreamExecutionEnvironment.create({ kernels, parallelism });
   const late = new OutputTag<Ev>('late');
-  const windowed = env
-    .fromTimeline(entries)
+  const input = env.fromTimeline(entries);
+  const windowed = (spread ? input.map((e) => e) : input)
     .keyBy((e) => e.k)
     .window(assignerOf(s))
     .allowedLateness(lateness)
@@ -141,10 +150,10 @@ describe('Wasm kernel vs TypeScript kernel vs generic window operator, through t
   it('identical results at parallelism 2 and 4, the Wasm kernel in worker threads', async () => {
     // Each run starts a worker per subtask (a few hundred ms): few runs, large timelines.
     await fc.assert(
-      fc.asyncProperty(fc.array(timeline, { minLength: 3, maxLength: 3 }), shape, fc.constantFrom(0, 10, 25, 1000), fc.constantFrom(2, 4), async (parts, s, lateness, parallelism) => {
+      fc.asyncProperty(fc.array(timeline, { minLength: 3, maxLength: 3 }), shape, fc.constantFrom(0, 10, 25, 1000), fc.constantFrom(2, 4), fc.boolean(), async (parts, s, lateness, parallelism, spread) => {
         const entries = concatTimelines(parts);
-        const js = await run(entries, s, lateness, 'js', parallelism, false);
-        expectSameUpToInterleaving(await run(entries, s, lateness, 'wasm', parallelism, false), js);
+        const js = await run(entries, s, lateness, 'js', parallelism, false, spread);
+        expectSameUpToInterleaving(await run(entries, s, lateness, 'wasm', parallelism, false, spread), js);
         expect(recordMultiset(js)).toEqual(recordMultiset(await run(entries, s, lateness, 'js', 1, false)));
       }),
       { numRuns: 20 },
