@@ -264,6 +264,7 @@ export class JobExecutor {
     const clock = this.config.clock;
     const live = new Set(this.sourceTasks);
     let steps = 0;
+    let lastYield = performance.now();
     let nextPeriodicCheck = clock.now() + this.config.autoWatermarkIntervalMs;
     while (live.size > 0) {
       if (signal.aborted) throw new JobCanceledError(this.config.name);
@@ -302,7 +303,12 @@ export class JobExecutor {
         }
       }
       if (this.inFlight.size > JobExecutor.MAX_IN_FLIGHT) await this.drainAsync(JobExecutor.MAX_IN_FLIGHT / 2);
-      if (++steps % 32 === 0) await yieldToEventLoop();
+      // Give the event loop a turn every 32 steps, and at least every few ms of work: slow user
+      // functions must not starve timers, I/O (checkpoint writes) or a REST server in this thread.
+      if (++steps % 32 === 0 || performance.now() - lastYield >= JobExecutor.MAX_MS_WITHOUT_YIELD) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
     }
     await this.drainAsync(0);
     if (signal.aborted) throw new JobCanceledError(this.config.name);
@@ -314,6 +320,8 @@ export class JobExecutor {
 
   private failure: unknown;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Longest stretch of processing before the run loop lets the event loop run. */
+  private static readonly MAX_MS_WITHOUT_YIELD = 10;
   /** Reads pause while more asynchronous operations than this are in flight. */
   private static readonly MAX_IN_FLIGHT = 16;
 
