@@ -28,9 +28,10 @@ function flights(origin: string, day: number, n: number, delays: number[]): Even
   }));
 }
 
-async function run(records: EventRecord[], options: { topN?: number; minFlights?: number; mode?: 'batch' | 'streaming' } = {}) {
-  // Streaming: watermarks after every record, so one arriving behind them is late.
-  const env = StreamExecutionEnvironment.create({ runtimeMode: options.mode ?? 'batch', parallelism: 1, sourceBatchSize: 1 });
+async function run(records: EventRecord[], options: { topN?: number; minFlights?: number; mode?: 'batch' | 'streaming'; parallelism?: number } = {}) {
+  // Streaming at parallelism 1: watermarks after every record, so one arriving behind them is late.
+  const parallelism = options.parallelism ?? 1;
+  const env = StreamExecutionEnvironment.create({ runtimeMode: options.mode ?? 'batch', parallelism, sourceBatchSize: parallelism === 1 ? 1 : 64 });
   const { daily, top, late } = flightDelays(env.fromCollection(records), { airports, topN: options.topN, minFlights: options.minFlights });
   const days: AirportDay[] = [];
   const tops: DailyTop[] = [];
@@ -79,6 +80,18 @@ describe('the main job: daily top-N of the most delayed airports', () => {
     // The daily stage sums the hourly windows: 40 flights of AAA on day 0 fall into 24 hours.
     expect(days.find((d) => d.key === 'AAA' && d.windowStart === DAY0)).toEqual({ key: 'AAA', windowStart: DAY0, windowEnd: DAY0 + DAY_MS, flights: 40, delayMinutes: 1200, hours: 24 });
     expect(days.find((d) => d.key === 'EEE')).toMatchObject({ flights: 3, delayMinutes: 1500, hours: 3 });
+  });
+
+  it('at parallelism 2 (window kernels in worker threads) ranks the same as at parallelism 1', async () => {
+    const input = [0, 1, 2, 3].flatMap((day) =>
+      ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'].flatMap((origin, i) => flights(origin, day, 20 + 7 * i, [((i * 13 + day * 7) % 40) - 5, 3 * i])),
+    ).sort((a, b) => (a.date as number) - (b.date as number));
+    const one = await run(input, { mode: 'streaming', topN: 3, minFlights: 30 });
+    const two = await run(input, { mode: 'streaming', topN: 3, minFlights: 30, parallelism: 2 });
+    expect(one.tops).toHaveLength(4);
+    expect(one.tops.every((t) => t.airports.length === 3 && t.ranked === 4)).toBe(true);
+    expect(two.tops).toEqual(one.tops);
+    expect(two.lateFlights).toBe(0);
   });
 
   it('fails the job naming the record when a flight has no usable time or delay', async () => {
