@@ -92,6 +92,11 @@ export interface JobWorkerApi {
   status(): JobStatusReport;
   /** Cancels the job (no savepoint): the page uses it for "New run", not for "Crash". */
   stop(): Promise<void>;
+  /**
+   * The REST routes (Flink's paths) of the jobs in this worker, for the embedded job dashboard:
+   * `route('GET', '/jobs/overview')` answers what `GET /jobs/overview` would over HTTP.
+   */
+  route(method: 'GET' | 'POST' | 'PATCH', target: string, body?: unknown): Promise<{ status: number; json: unknown }>;
 }
 
 /** Layout of the live counters (Float64 slots). */

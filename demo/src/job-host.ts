@@ -1,14 +1,18 @@
 import {
+  createRestRoutes,
   EventLogSource,
   IndexedDbCheckpointStorage,
   StreamExecutionEnvironment,
   WatermarkStrategy,
+  JobCanceledError,
   type EventRecord,
   type JobClient,
 } from '../../src/index.ts';
+import { END_OF_INPUT_COMMIT } from '../../src/connectors/sink.ts';
 import { buildQuery, flightTime, toFlight, WINDOW_UID } from './demo-queries.ts';
 import { COUNTER_EVENT_TIME, COUNTER_RECORDS, COUNTER_SLOTS, type CheckpointEntry, type JobPhase, type JobStatusReport, type JobWorkerApi, type RunConfig } from './demo-protocol.ts';
 import { checkpointDbName, ResultLogSink } from './result-log.ts';
+import { inPageFetchRoute } from '../dashboard/rest-client.ts';
 
 /** Checkpoints kept in IndexedDB per run: enough for the history table, small next to the results. */
 const RETAINED_CHECKPOINTS = 20;
@@ -26,6 +30,8 @@ export class JobHost implements JobWorkerApi {
   private worker = 1;
   private implementation = '';
   /** Live counters: shared with the page when it is cross-origin isolated, else read by status(). */
+  /** The job registry lives in this worker, so the dashboard's REST calls are answered here. */
+  readonly route = inPageFetchRoute(createRestRoutes());
   private counters: Float64Array<ArrayBufferLike> = new Float64Array(COUNTER_SLOTS).fill(Number.NaN);
 
   async start(config: RunConfig, restore: boolean, worker: number, onCommit: (checkpointId: number) => void): Promise<{ restoredFrom: number | undefined }> {
@@ -56,14 +62,22 @@ export class JobHost implements JobWorkerApi {
         return flight;
       })
       .setParallelism(1);
-    buildQuery(config.query, flights).sinkTo(new ResultLogSink(config.runId, onCommit)).setParallelism(1).uid('result-log');
+    // The end of input is committed only when the whole log was replayed; a job that ends without it
+    // was stopped (e.g. "Stop with savepoint" in the dashboard) and is not finished.
+    let endCommitted = false;
+    const commit = (checkpointId: number) => {
+      if (checkpointId === END_OF_INPUT_COMMIT) endCommitted = true;
+      onCommit(checkpointId);
+    };
+    buildQuery(config.query, flights).sinkTo(new ResultLogSink(config.runId, commit)).setParallelism(1).uid('result-log');
 
     this.client = await env.executeAsync({ name: `freshet-demo ${config.query} ${config.dataset}`, restoreFrom: restore ? 'latest' : undefined });
     this.phase = { kind: 'running' };
     this.client.result.then(
-      () => void (this.phase = { kind: 'finished' }),
+      () => void (this.phase = endCommitted ? { kind: 'finished' } : { kind: 'stopped' }),
       (error: unknown) => {
-        if (this.phase.kind !== 'stopped') this.phase = { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
+        if (this.phase.kind === 'stopped' || error instanceof JobCanceledError) this.phase = { kind: 'stopped' };
+        else this.phase = { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
       },
     );
     return { restoredFrom: this.restoredFrom };

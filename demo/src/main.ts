@@ -10,6 +10,7 @@ import { checkpointDbName } from './result-log.ts';
 import { loadStoredRun, RunController, type RunState } from './run-controller.ts';
 import { WindowCharts } from './window-charts.ts';
 import { loadAirportNames } from './airport-names.ts';
+import { mountDashboard, type Dashboard } from '../dashboard/mount-dashboard.ts';
 
 const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
 
@@ -119,6 +120,7 @@ $('controls').addEventListener('submit', (event) => {
 });
 $('crash').addEventListener('click', () => void controller.crash());
 $('stop').addEventListener('click', () => void controller.stop());
+$('resume').addEventListener('click', () => void controller.resumeStopped());
 
 // ---- Rendering -----------------------------------------------------------------------------------
 const formatTime = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : ms > 0 ? 'end (+∞)' : '–');
@@ -135,6 +137,7 @@ function renderState(state: RunState): void {
   const active = state.kind === 'running' || state.kind === 'starting';
   $<HTMLButtonElement>('crash').disabled = !active;
   $<HTMLButtonElement>('stop').disabled = state.kind !== 'running';
+  $<HTMLButtonElement>('resume').disabled = state.kind !== 'stopped';
   const run = controller.current;
   $('run-info').textContent = run ? `run ${run.runId}: ${run.query} over ${run.dataset}, speed ${run.speed}, parallelism ${run.parallelism}` : '';
   switch (state.kind) {
@@ -268,6 +271,17 @@ void loadAirportNames(new URL('data/airports.csv', document.baseURI).href).then(
   },
   (error: unknown) => console.warn(`Airport names unavailable: ${error instanceof Error ? error.message : String(error)}`),
 );
+
+// ---- The job dashboard (demo/dashboard), mounted while its section is open ------------------------
+let dashboard: Dashboard | undefined;
+$('dashboard-section').addEventListener('toggle', () => {
+  const open = $<HTMLDetailsElement>('dashboard-section').open;
+  if (open && !dashboard) dashboard = mountDashboard($('dashboard'), { fetchRoute: (method, target, body) => controller.route(method, target, body) });
+  if (!open && dashboard) {
+    dashboard.dispose();
+    dashboard = undefined;
+  }
+});
 
 // ---- Test and console hook -----------------------------------------------------------------------
 /** What the e2e test (and a curious console user) reads: committed rows and the run's state. */

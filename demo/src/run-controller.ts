@@ -87,6 +87,12 @@ export class RunController {
     return this.state;
   }
 
+  /** The current job worker's REST routes (for the embedded dashboard); 503 while no worker runs. */
+  async route(method: 'GET' | 'POST' | 'PATCH', target: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    if (!this.api) return { status: 503, json: { errors: [`no job worker is running (the run is ${this.state.kind})`] } };
+    return this.api.route(method, target, body);
+  }
+
   /** Starts a new run (discarding the previous run's checkpoints and results). */
   async startNew(config: Omit<RunConfig, 'runId' | 'counters'>): Promise<void> {
     if (!(await this.holdTabLock())) return this.setState({ kind: 'elsewhere' }); // before deleting that tab's run
@@ -126,6 +132,13 @@ export class RunController {
   async crash(): Promise<void> {
     if (this.run === undefined || (this.state.kind !== 'running' && this.state.kind !== 'starting')) return;
     this.shutDownWorker();
+    await this.launch(true);
+  }
+
+  /** Continues a stopped run from its latest checkpoint or savepoint in IndexedDB. */
+  async resumeStopped(): Promise<void> {
+    if (this.run === undefined || this.state.kind !== 'stopped') return;
+    this.finish('running');
     await this.launch(true);
   }
 
@@ -194,9 +207,14 @@ export class RunController {
         return this.setState({ kind: 'finished', worker: this.run!.worker });
       case 'failed':
         return this.fail(status.phase.error);
+      case 'stopped':
+        // Canceled or stopped with a savepoint from the dashboard: keep what was committed.
+        this.shutDownWorker();
+        await this.readLog();
+        this.finish('stopped');
+        return this.setState({ kind: 'stopped', worker: this.run!.worker });
       case 'starting':
       case 'running':
-      case 'stopped':
         return;
     }
   }
