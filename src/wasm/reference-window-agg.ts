@@ -242,6 +242,11 @@ export class KeyDictionary {
     return this.keys.length;
   }
 
+  /** Copies of the id -> key and id -> key group tables (flat arrays, cheap to copy), read by snapshots after the dictionary moved on. */
+  copyTables(): { keys: ReadonlyArray<string | number | undefined>; groups: readonly number[] } {
+    return { keys: this.keys.slice(), groups: this.groups.slice() };
+  }
+
   idOf(key: string | number, keyGroup = 0): number {
     const id = this.ids.get(key);
     if (id !== undefined) {

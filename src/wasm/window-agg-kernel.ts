@@ -54,6 +54,8 @@ export class WindowAggKernel implements WindowAggregator {
   private idleMarks = new Uint8Array(1024);
   private readonly empty: WindowResults;
   private pristine = true;
+  /** Record buffer of an encoded snapshot copy, reused by the next copy (see snapshotCopy). */
+  private spareSnapshotBuffer: Uint8Array | undefined;
   private readonly onKeyReleased: ((key: string | number) => void) | undefined;
   // The input region (fixed for the kernel's lifetime).
   private readonly inKeysPtr: number;
@@ -212,50 +214,50 @@ export class WindowAggKernel implements WindowAggregator {
 
   /**
    * The synchronous half of {@link snapshot}: copies the records of the key groups out of linear
-   * memory and the keys they name out of the dictionary (flat arrays, no per-key objects), so
-   * processing can go on at once; `encode()` later builds the same bytes `snapshot` returns. For
-   * 1M windows the copy takes milliseconds; encoding takes longer and belongs to a checkpoint's
-   * asynchronous phase.
+   * memory and the dictionary's id tables (flat arrays), so processing can go on at once;
+   * `encode()` later builds the same bytes `snapshot` returns, from the copy only. The record copy
+   * goes into the buffer the previous copy used once that one was encoded (kept as a spare, so a
+   * checkpoint's pause is a memcpy into memory already mapped, not fresh page faults).
    */
   snapshotCopy(keyGroupFrom: number, keyGroupTo: number): { encode(): Uint8Array } {
     checkKeyGroupRange(keyGroupFrom, keyGroupTo);
     const recordCount = this.k.snapshotCollect(keyGroupFrom, keyGroupTo);
     if (recordCount < 0) throw outOfMemory();
     const recordSize = snapshotRecordSize(this.config);
+    const byteLength = recordCount * recordSize;
     this.refreshViews();
-    const records = new Uint8Array(recordCount * recordSize);
-    records.set(new Uint8Array(this.memory.buffer, this.k.scratchPtr() >>> 0, records.length));
-    // Replace per-instance key ids by indices into the snapshot's own key table.
-    const words = new Int32Array(records.buffer);
-    const stride = recordSize >> 2;
-    const indexOfId = new Int32Array(this.dictionary.highWater).fill(-1);
-    const keys: Array<string | number> = [];
-    const groups: number[] = [];
-    for (let r = 0; r < recordCount; r++) {
-      const id = words[r * stride]!;
-      let index = indexOfId[id]!;
-      if (index < 0) {
-        index = keys.length;
-        indexOfId[id] = index;
-        keys.push(this.dictionary.keyOf(id) as string | number);
-        groups.push(this.dictionary.groupOf(id));
-      }
-      words[r * stride] = index;
-    }
+    let buffer = this.spareSnapshotBuffer;
+    this.spareSnapshotBuffer = undefined;
+    if (buffer === undefined || buffer.byteLength < byteLength) buffer = new Uint8Array(byteLength);
+    const records = buffer.subarray(0, byteLength);
+    records.set(new Uint8Array(this.memory.buffer, this.k.scratchPtr() >>> 0, byteLength));
+    const tables = this.dictionary.copyTables();
     const { config } = this;
     const watermark = this.k.currentWatermark();
+    let encoded: Uint8Array | undefined;
     return {
-      encode: () =>
-        encodeSnapshot({
-          config,
-          watermark,
-          keyGroupFrom,
-          keyGroupTo,
-          keys: keys.map((key, i) => ({ key, keyGroup: groups[i]! })),
-          recordSize,
-          recordCount,
-          records,
-        }),
+      encode: () => {
+        if (encoded !== undefined) return encoded;
+        // Replace per-instance key ids by indices into the snapshot's own key table.
+        const words = new Int32Array(records.buffer, records.byteOffset, byteLength >> 2);
+        const stride = recordSize >> 2;
+        const indexOfId = new Int32Array(tables.keys.length).fill(-1);
+        const keys: Array<{ key: string | number; keyGroup: number }> = [];
+        for (let r = 0; r < recordCount; r++) {
+          const id = words[r * stride]!;
+          let index = indexOfId[id]!;
+          if (index < 0) {
+            index = keys.length;
+            indexOfId[id] = index;
+            keys.push({ key: tables.keys[id] as string | number, keyGroup: tables.groups[id]! });
+          }
+          words[r * stride] = index;
+        }
+        encoded = encodeSnapshot({ config, watermark, keyGroupFrom, keyGroupTo, keys, recordSize, recordCount, records });
+        // encodeSnapshot copied the records: the buffer can take the next snapshot's copy.
+        if (this.spareSnapshotBuffer === undefined || this.spareSnapshotBuffer.byteLength < buffer.byteLength) this.spareSnapshotBuffer = buffer;
+        return encoded;
+      },
     };
   }
 
