@@ -1,12 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  MemoryCheckpointStorage,
   RestartStrategy,
   SlidingEventTimeWindows,
   StreamExecutionEnvironment,
   TumblingEventTimeWindows,
   WatermarkStrategy,
   agg,
+  type JobClient,
   type Sink,
 } from '../../src/index.ts';
 import { committingSink } from '../support/committing-sink.ts';
@@ -141,6 +143,39 @@ describe('kernel subtasks in worker threads', () => {
     });
     await expect(env2.execute()).rejects.toThrow(/Operator 'Map \(1\/1\)' failed: user function failed/);
   });
+
+  for (const [from, to] of [
+    [1, 2],
+    [2, 1],
+    [2, 4],
+  ] as const) {
+    it(`a savepoint at parallelism ${from} resumes at ${to}: kernel state moves between ${from === 1 ? 'this thread' : 'workers'} and ${to === 1 ? 'this thread' : 'workers'}`, async () => {
+      baseline = liveThreads();
+      const expected = await expectedOutput();
+      const storage = new MemoryCheckpointStorage();
+      const first = committingSink<string>();
+      const env = StreamExecutionEnvironment.create({ parallelism: from, sourceBatchSize: 50, ...silent });
+      env.enableCheckpointing(60_000, { storage });
+      let client: JobClient | undefined;
+      let saving: Promise<{ savepoint: string }> | undefined;
+      buildJob(env, first.sink, (n) => {
+        if (n === 8_000) saving = client!.stopWithSavepoint();
+      });
+      client = await env.executeAsync('rescale');
+      await client.result;
+      const { savepoint } = await saving!;
+      const second = committingSink<string>();
+      const env2 = StreamExecutionEnvironment.create({ parallelism: to, sourceBatchSize: 50, ...silent });
+      env2.enableCheckpointing(60_000, { storage });
+      buildJob(env2, second.sink);
+      const resumed = await env2.executeAsync({ name: 'rescale', restoreFrom: { savepoint } });
+      await resumed.result;
+      expect(resumed.metrics().operators.find((o) => o.operatorId === 'tumbling')!.implementation).toBe(to === 1 ? 'wasmWindowAggregate' : 'wasmWorkerWindowAggregate');
+      // Windows open at the savepoint were restored (not recounted from the resumed input only).
+      expect(first.committed.length).toBeGreaterThan(0);
+      expect([...first.committed, ...second.committed].sort()).toEqual(expected);
+    });
+  }
 
   describe('a worker that dies', () => {
     /** Records every Worker this process posts to (comlink posts to each kernel worker), so a test can kill one. */
