@@ -20,7 +20,9 @@ interface ResultLogSchema extends DBSchema {
  * flights-3m checkpoint).
  */
 export interface ColumnarRows {
-  readonly airports: string[];
+  /** Each airport code once; `airport[i]` indexes it (a few hundred strings instead of one per row). */
+  readonly airportCodes: string[];
+  readonly airport: Int32Array;
   readonly windowStart: Float64Array;
   readonly windowEnd: Float64Array;
   readonly flights: Float64Array;
@@ -32,15 +34,22 @@ export interface ColumnarRows {
 function toColumns(rows: readonly ResultRow[]): ColumnarRows {
   const n = rows.length;
   const columns: ColumnarRows = {
-    airports: new Array<string>(n),
+    airportCodes: [],
+    airport: new Int32Array(n),
     windowStart: new Float64Array(n),
     windowEnd: new Float64Array(n),
     flights: new Float64Array(n),
     avgDelay: new Float64Array(n),
     rank: new Int32Array(n),
   };
+  const codeIndex = new Map<string, number>();
   rows.forEach((r, i) => {
-    columns.airports[i] = r.airport;
+    let code = codeIndex.get(r.airport);
+    if (code === undefined) {
+      code = columns.airportCodes.push(r.airport) - 1;
+      codeIndex.set(r.airport, code);
+    }
+    columns.airport[i] = code;
     columns.windowStart[i] = r.windowStart;
     columns.windowEnd[i] = r.windowEnd;
     columns.flights[i] = r.flights;
@@ -51,9 +60,9 @@ function toColumns(rows: readonly ResultRow[]): ColumnarRows {
 }
 
 function fromColumns(c: ColumnarRows): ResultRow[] {
-  const rows = new Array<ResultRow>(c.airports.length);
+  const rows = new Array<ResultRow>(c.airport.length);
   for (let i = 0; i < rows.length; i++) {
-    const row = { airport: c.airports[i]!, windowStart: c.windowStart[i]!, windowEnd: c.windowEnd[i]!, flights: c.flights[i]!, avgDelay: c.avgDelay[i]! };
+    const row = { airport: c.airportCodes[c.airport[i]!]!, windowStart: c.windowStart[i]!, windowEnd: c.windowEnd[i]!, flights: c.flights[i]!, avgDelay: c.avgDelay[i]! };
     rows[i] = c.rank[i] === 0 ? row : { ...row, rank: c.rank[i]! };
   }
   return rows;

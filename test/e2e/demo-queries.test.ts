@@ -173,8 +173,8 @@ describe('ResultLogSink (IndexedDB result log)', () => {
       await sink.recover([staged2]);
       await sink.recover([staged2]);
       await sink.close();
-      expect((staged1 as StagedGroup[]).map((g) => [g.checkpointId, g.columns.airports])).toEqual([[1, ['SFO']]]);
-      expect((staged2 as StagedGroup[]).map((g) => [g.checkpointId, g.columns.airports])).toEqual([[1, ['SFO']], [2, ['LAX']]]);
+      expect((staged1 as StagedGroup[]).map((g) => [g.checkpointId, g.columns.airportCodes])).toEqual([[1, ['SFO']]]);
+      expect((staged2 as StagedGroup[]).map((g) => [g.checkpointId, g.columns.airportCodes])).toEqual([[1, ['SFO']], [2, ['LAX']]]);
       expect(await readCommitted(run, 0)).toEqual([
         { checkpointId: 1, rows: [row('SFO', 1)] },
         { checkpointId: 2, rows: [row('LAX', 2)] },
