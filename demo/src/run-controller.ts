@@ -1,5 +1,6 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import type { CheckpointEntry, JobStatusReport, JobWorkerApi, ResultRow, RunConfig } from './demo-protocol.ts';
+import { END_OF_INPUT_COMMIT } from '../../src/connectors/sink.ts';
 import { deleteRun, loadInputFile, readCommitted, saveInputFile } from './result-log.ts';
 
 /**
@@ -157,6 +158,15 @@ export class RunController {
 
   private async launch(restore: boolean): Promise<void> {
     if (!(await this.holdTabLock())) return this.setState({ kind: 'elsewhere' });
+    if (restore) {
+      // The job may have committed its end of input just before the crash or reload. Restoring it
+      // then would replay the tail once more under new checkpoint ids: the run is finished instead.
+      await this.readLog();
+      if (this.cursor === END_OF_INPUT_COMMIT) {
+        this.finish('finished');
+        return this.setState({ kind: 'finished', worker: this.run!.worker });
+      }
+    }
     const run = this.run!;
     const workerNumber = run.worker + 1;
     this.run = { ...run, worker: workerNumber };

@@ -244,11 +244,24 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       await waitFor(page, (d) => { const s = d.state(); return s.kind === 'running' && s.worker === 2 && s.restoredFrom !== undefined; }, 'the stopped run resumed from a checkpoint');
       const { rows } = await finishedRunMatchesReference(page, 'flights-2k.json');
       expect(stoppedWith).toBeLessThan(rows.length);
+
       // The polled gauge counts what the last worker read (from its restored offset to the end).
       const shown = Number((await page.locator('#records').textContent())!.replaceAll(',', ''));
       expect(shown).toBe(await demo(page, (d) => d.status()!.recordsRead));
       expect(shown).toBeGreaterThan(0);
       expect(shown).toBeLessThan(2_000);
+
+      // A reload that finds the end of input committed but the run not yet marked finished (the page
+      // went away in between) must not restore the job and replay its tail a second time.
+      await page.evaluate(() => {
+        const run = JSON.parse(localStorage.getItem('freshet-demo-run')!) as { status: string };
+        localStorage.setItem('freshet-demo-run', JSON.stringify({ ...run, status: 'running' }));
+      });
+      await page.reload();
+      await finishedRunMatchesReference(page, 'flights-2k.json');
+      expect(await demo(page, (d) => d.state())).toEqual({ kind: 'finished', worker: 2 });
+      await page.reload(); // and the whole log, read from the start, still holds each row once
+      await finishedRunMatchesReference(page, 'flights-2k.json');
     } finally {
       await context.close();
     }
