@@ -56,6 +56,8 @@ export class WindowAggKernel implements WindowAggregator {
   private pristine = true;
   /** Record buffer of an encoded snapshot copy, reused by the next copy (see snapshotCopy). */
   private spareSnapshotBuffer: Uint8Array | undefined;
+  /** Snapshot copies not yet encoded that read keys from the live dictionary (see snapshotCopy). */
+  private readonly pendingCopies: PendingSnapshotCopy[] = [];
   private readonly onKeyReleased: ((key: string | number) => void) | undefined;
   // The input region (fixed for the kernel's lifetime).
   private readonly inKeysPtr: number;
@@ -214,10 +216,11 @@ export class WindowAggKernel implements WindowAggregator {
 
   /**
    * The synchronous half of {@link snapshot}: copies the records of the key groups out of linear
-   * memory and the dictionary's id tables (flat arrays), so processing can go on at once;
-   * `encode()` later builds the same bytes `snapshot` returns, from the copy only. The record copy
-   * goes into the buffer the previous copy used once that one was encoded (kept as a spare, so a
-   * checkpoint's pause is a memcpy into memory already mapped, not fresh page faults).
+   * memory, so processing can go on at once; `encode()` later builds the same bytes `snapshot`
+   * returns. Keys are looked up at encode time: a key released meanwhile (its id perhaps reused) is
+   * first written into the copies still waiting, so they name the key their records had. The record
+   * buffer of an encoded copy is kept as a spare for the next copy (memcpy into memory already
+   * mapped, not fresh page faults).
    */
   snapshotCopy(keyGroupFrom: number, keyGroupTo: number): { encode(): Uint8Array } {
     checkKeyGroupRange(keyGroupFrom, keyGroupTo);
@@ -231,17 +234,30 @@ export class WindowAggKernel implements WindowAggregator {
     if (buffer === undefined || buffer.byteLength < byteLength) buffer = new Uint8Array(byteLength);
     const records = buffer.subarray(0, byteLength);
     records.set(new Uint8Array(this.memory.buffer, this.k.scratchPtr() >>> 0, byteLength));
-    const tables = this.dictionary.copyTables();
+    const copy: PendingSnapshotCopy = { released: new Map() };
+    // Copies that are never encoded (a declined checkpoint) must not collect releases forever:
+    // past a few, the oldest takes a full copy of the key tables and stops listening.
+    this.pendingCopies.push(copy);
+    if (this.pendingCopies.length > MAX_LISTENING_COPIES) this.pendingCopies.shift()!.tables = this.dictionary.copyTables();
     const { config } = this;
     const watermark = this.k.currentWatermark();
     let encoded: Uint8Array | undefined;
     return {
       encode: () => {
         if (encoded !== undefined) return encoded;
+        const listening = this.pendingCopies.indexOf(copy);
+        if (listening >= 0) this.pendingCopies.splice(listening, 1);
+        const { released, tables } = copy;
+        const keyOf = (id: number): { key: string | number; keyGroup: number } => {
+          const before = released.get(id);
+          if (before !== undefined) return before;
+          if (tables !== undefined) return { key: tables.keys[id] as string | number, keyGroup: tables.groups[id]! };
+          return { key: this.dictionary.keyOf(id) as string | number, keyGroup: this.dictionary.groupOf(id) };
+        };
         // Replace per-instance key ids by indices into the snapshot's own key table.
         const words = new Int32Array(records.buffer, records.byteOffset, byteLength >> 2);
         const stride = recordSize >> 2;
-        const indexOfId = new Int32Array(tables.keys.length).fill(-1);
+        const indexOfId = new Int32Array(this.dictionary.highWater).fill(-1);
         const keys: Array<{ key: string | number; keyGroup: number }> = [];
         for (let r = 0; r < recordCount; r++) {
           const id = words[r * stride]!;
@@ -249,7 +265,7 @@ export class WindowAggKernel implements WindowAggregator {
           if (index < 0) {
             index = keys.length;
             indexOfId[id] = index;
-            keys.push({ key: tables.keys[id] as string | number, keyGroup: tables.groups[id]! });
+            keys.push(keyOf(id));
           }
           words[r * stride] = index;
         }
@@ -368,6 +384,7 @@ export class WindowAggKernel implements WindowAggregator {
   private releaseKey(id: number): void {
     const key = this.dictionary.keyOf(id);
     if (key === undefined) return;
+    for (const copy of this.pendingCopies) if (!copy.released.has(id)) copy.released.set(id, { key, keyGroup: this.dictionary.groupOf(id) });
     this.dictionary.release(id);
     this.onKeyReleased?.(key);
   }
@@ -396,6 +413,15 @@ export class WindowAggKernel implements WindowAggregator {
     this.outVals = Array.from({ length: this.config.aggs.length }, (_, j) => new Float64Array(buffer, vals + j * o * 8, o));
   }
 }
+
+/** A snapshot copy waiting for encode(): the keys of ids released since the copy, or its own key tables. */
+interface PendingSnapshotCopy {
+  released: Map<number, { key: string | number; keyGroup: number }>;
+  tables?: { keys: ReadonlyArray<string | number | undefined>; groups: readonly number[] };
+}
+
+/** Snapshot copies at most that follow key releases; older ones copy the key tables instead. */
+const MAX_LISTENING_COPIES = 2;
 
 export interface WindowAggKernelOptions {
   /** Records per kernel call (input region size). Default 8192. */

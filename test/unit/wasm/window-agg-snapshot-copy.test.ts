@@ -35,7 +35,7 @@ describe('WindowAggKernel.snapshotCopy', () => {
   it('encodes later exactly what snapshot() gives at the time of the copy', () => {
     const kernel = new WindowAggKernel(kernelModule, config);
     const before: Array<[string | number, number, number]> = [];
-    for (let i = 0; i < 500; i++) before.push([i % 3 === 0 ? `k${i % 41}` : i % 37, (i * 7) % 40, i]);
+    for (let i = 0; i < 3000; i++) before.push([i % 3 === 0 ? `k${i}` : i, (i * 7) % 40, i]);
     feed(kernel, before);
     const keys = [...new Set(before.map((e) => e[0]))];
     const windowsAtCopy = windowsByKey(kernel, keys);
@@ -45,10 +45,18 @@ describe('WindowAggKernel.snapshotCopy', () => {
 
     // Fire and clean up every window, so keys are released and their ids handed to new keys.
     kernel.advanceWatermark(1_000);
-    const after: Array<[string | number, number, number]> = [];
-    for (let i = 0; i < 300; i++) after.push([`new${i}`, 2_000 + i, -i]);
-    feed(kernel, after);
-    kernel.advanceWatermark(1_500);
+    // Keys are released after two generations of more than 1024 idle keys: churn through enough
+    // new keys, firing each generation, that the copied keys' ids go to other keys.
+    for (let generation = 0; generation < 4; generation++) {
+      const after: Array<[string | number, number, number]> = [];
+      for (let i = 0; i < 3000; i++) after.push([`new${generation}-${i}`, 2_000 + generation * 100 + (i % 50), -i]);
+      feed(kernel, after);
+      kernel.advanceWatermark(2_000 + generation * 100 + 99);
+    }
+    // The precondition this test is about: some ids of the copied keys now name other keys.
+    const dictionary = (kernel as unknown as { dictionary: { keyOf(id: number): unknown } }).dictionary;
+    const reused = Array.from({ length: keys.length }, (_, id) => dictionary.keyOf(id)).filter((k) => typeof k === 'string' && k.startsWith('new'));
+    expect(reused.length).toBeGreaterThan(0);
 
     const encodedLater = copy.encode();
     expect(Buffer.from(encodedLater).equals(Buffer.from(atCopy))).toBe(true);
@@ -57,6 +65,33 @@ describe('WindowAggKernel.snapshotCopy', () => {
     const restored = new WindowAggKernel(kernelModule, config);
     restored.restore(encodedLater);
     expect(windowsByKey(restored, keys)).toEqual(windowsAtCopy);
+  });
+
+  it('copies never encoded (declined checkpoints) leave later copies correct', () => {
+    const kernel = new WindowAggKernel(kernelModule, config);
+    const expected: Uint8Array[] = [];
+    const copies: Array<{ encode(): Uint8Array }> = [];
+    // Three copies before any key is released: the oldest stops following releases and takes its
+    // own key tables; the two newer ones record the keys released after them.
+    for (let round = 0; round < 3; round++) {
+      const events: Array<[string | number, number, number]> = [];
+      for (let i = 0; i < 3000; i++) events.push([round === 1 ? `r1-${i}` : round * 10_000 + i, round * 10 + (i % 10), i]);
+      feed(kernel, events);
+      expected.push(kernel.snapshot(0, 6));
+      copies.push(kernel.snapshotCopy(0, 6));
+    }
+    // Fire everything, then churn through new keys until the copied keys are released and their
+    // ids reused.
+    for (let generation = 0; generation < 4; generation++) {
+      kernel.advanceWatermark(100 + generation * 100);
+      const events: Array<[string | number, number, number]> = [];
+      for (let i = 0; i < 5000; i++) events.push([`g${generation}-${i}`, 150 + generation * 100, i]);
+      feed(kernel, events);
+    }
+    const dictionary = (kernel as unknown as { dictionary: { keyOf(id: number): unknown } }).dictionary;
+    expect(Array.from({ length: 9000 }, (_, id) => dictionary.keyOf(id)).filter((k) => typeof k === 'string' && k.startsWith('g')).length).toBeGreaterThan(0);
+    for (const i of [2, 0, 1]) expect(Buffer.from(copies[i]!.encode()).equals(Buffer.from(expected[i]!)), `copy ${i}`).toBe(true);
+    expect(copies[2]!.encode()).toBe(copies[2]!.encode());
   });
 
   it('copies only the requested key groups', () => {
