@@ -71,8 +71,17 @@ function processingTimersOf(entry: TriggerEntry): TimerScope<TriggerEntry> {
 interface KeyWindows {
   contents: Map<WindowKey, { window: Window; acc: unknown }>;
   triggers: Map<WindowKey, TriggerEntry>;
-  merged: Map<WindowKey, { window: Window; stateWindow: Window }> | null;
+  merged: Map<WindowKey, SessionEntry> | null;
 }
+
+/** A live merged window and the window its contents are stored under. */
+interface SessionEntry {
+  window: Window;
+  stateWindow: Window;
+}
+
+const NO_WINDOWS: readonly Window[] = [];
+const NO_ENTRIES: readonly TriggerEntry[] = [];
 
 // ---- persisted state -------------------------------------------------------------------------
 
@@ -131,7 +140,8 @@ export class WindowOperator implements StreamOperator {
   private readonly collector: Collector<unknown>;
   private readonly functionContext: ProcessWindowFunctionContext<Window>;
   private readonly triggerContext: OnMergeContext;
-  private mergedEntries: TriggerEntry[] = [];
+  /** The trigger entries of the windows being merged, while the trigger's onMerge runs. */
+  private mergedEntries: readonly TriggerEntry[] = [];
   private readonly windowFunction: WindowFunctionInstance;
   private readonly contents: WindowContentsSpec;
 
@@ -320,47 +330,58 @@ export class WindowOperator implements StreamOperator {
    * touching only the others would touch one of them). This skips listing, sorting and re-merging all
    * of the key's windows for every element.
    */
-  private addSessionWindow(mapping: NonNullable<KeyWindows['merged']>, newWindow: TimeWindow): Window {
-    let touched: Array<{ window: Window; stateWindow: Window }> | undefined;
-    for (const m of mapping.values()) if ((m.window as TimeWindow).intersects(newWindow)) (touched ??= []).push(m);
-    if (touched === undefined) {
+  private addSessionWindow(mapping: Map<WindowKey, SessionEntry>, newWindow: TimeWindow): Window {
+    // Most elements touch one session: no list is made unless they touch more.
+    let only: SessionEntry | undefined;
+    let touched: SessionEntry[] | undefined;
+    for (const m of mapping.values()) {
+      if (!(m.window as TimeWindow).intersects(newWindow)) continue;
+      if (only === undefined) only = m;
+      else (touched ??= [only]).push(m);
+    }
+    if (only === undefined) {
       mapping.set(this.windowKeyOf(newWindow), { window: newWindow, stateWindow: newWindow });
       return newWindow;
     }
-    if (touched.length > 1) touched.sort((a, b) => (a.window as TimeWindow).start - (b.window as TimeWindow).start);
-    const first = touched[0]!.window as TimeWindow;
+    if (touched === undefined) {
+      const old = only.window as TimeWindow;
+      const start = Math.min(old.start, newWindow.start);
+      const end = Math.max(old.end, newWindow.end);
+      // The new window inside the session: nothing merges, the session stays as it is.
+      if (start === old.start && end === old.end) return old;
+      const result = new TimeWindow(start, end);
+      // The usual case, a session growing at its end, keeps its key: the entry changes in place (a
+      // delete and set would reallocate the key's small Map twice per element).
+      if (start === old.start) only.window = result;
+      else {
+        mapping.delete(old.start);
+        mapping.set(start, { window: result, stateWindow: only.stateWindow });
+      }
+      this.mergeWindows(result, [old], only.stateWindow, NO_WINDOWS);
+      return result;
+    }
+    touched.sort((a, b) => (a.window as TimeWindow).start - (b.window as TimeWindow).start);
     let start = newWindow.start;
     let end = newWindow.end;
+    const mergedWindows: Window[] = [];
+    const others: Window[] = [];
+    const stateWindow = touched[0]!.stateWindow;
     for (const m of touched) {
       const w = m.window as TimeWindow;
       if (w.start < start) start = w.start;
       if (w.end > end) end = w.end;
-    }
-    // The new window inside one session: nothing merges, the session stays as it is.
-    if (touched.length === 1 && start === first.start && end === first.end) {
-      if (newWindow.start !== start || newWindow.end !== end) {
-        const key = this.windowKeyOf(first);
-        const m = mapping.get(key)!;
-        mapping.delete(key); // re-inserted last, as the general path does
-        mapping.set(key, m);
-      }
-      return first;
+      mergedWindows.push(w);
+      if (m.stateWindow !== stateWindow) others.push(m.stateWindow);
+      mapping.delete(w.start);
     }
     const result = new TimeWindow(start, end);
-    const stateWindow = touched[0]!.stateWindow;
-    const mergedWindows: Window[] = [];
-    const others: Window[] = [];
-    for (const m of touched) {
-      mergedWindows.push(m.window);
-      mapping.delete(this.windowKeyOf(m.window));
-      if (m.stateWindow !== stateWindow) others.push(m.stateWindow);
-    }
-    mapping.set(this.windowKeyOf(result), { window: result, stateWindow });
+    mapping.set(start, { window: result, stateWindow });
     this.mergeWindows(result, mergedWindows, stateWindow, others);
     return result;
   }
 
-  private mergeWindows(result: Window, mergedWindows: Window[], stateWindow: Window, mergedStateWindows: Window[]): void {
+
+  private mergeWindows(result: Window, mergedWindows: readonly Window[], stateWindow: Window, mergedStateWindows: readonly Window[]): void {
     if (this.isEventTime && this.cleanupTime(result) <= this.watermark) {
       throw new Error(
         `The end timestamp of an event-time window cannot become earlier than the current watermark by merging. ` +
@@ -371,14 +392,16 @@ export class WindowOperator implements StreamOperator {
     // Trigger state and timers move to the merged window.
     const mergedEntries: TriggerEntry[] = [];
     for (const w of mergedWindows) {
-      const key = this.windowKeyOf(w);
-      const e = kw.triggers.get(key);
-      if (e === undefined) continue;
-      mergedEntries.push(e);
-      // Sessions key windows by start, which the merged window may share with one it replaces.
-      if (this.mergesTimeWindows) kw.triggers.delete(key);
+      const e = kw.triggers.get(this.windowKeyOf(w));
+      if (e !== undefined) mergedEntries.push(e);
     }
-    this.currentTrigger = this.triggerEntry(this.windowKeyOf(result), result, true);
+    const resultKey = this.windowKeyOf(result);
+    if (this.mergesTimeWindows) {
+      // Sessions key windows by start, which the merged window may share with one it replaces: the
+      // merged window (never a live one) gets a new entry in that slot; dropTriggerEntry leaves it.
+      this.currentTrigger = this.newTriggerEntry(result);
+      kw.triggers.set(resultKey, this.currentTrigger);
+    } else this.currentTrigger = this.triggerEntry(resultKey, result, true);
     this.mergedEntries = mergedEntries;
     this.trigger.onMerge(result, this.triggerContext);
     const resultTrigger = this.currentTrigger;
@@ -388,7 +411,7 @@ export class WindowOperator implements StreamOperator {
       this.deleteCleanupTimer(m);
       this.dropTriggerEntry(m);
     }
-    this.mergedEntries = [];
+    this.mergedEntries = NO_ENTRIES;
     this.currentTrigger = resultTrigger;
     // Contents of the merged state windows fold into the surviving state window.
     const spec = this.contents;
@@ -531,10 +554,14 @@ export class WindowOperator implements StreamOperator {
     const triggers = this.currentEntries.triggers;
     let entry = triggers.get(key);
     if (entry === undefined && create) {
-      entry = { window, key: this.currentKey, keyGroup: this.currentGroup, eventTimers: null, processingTimers: null, state: null };
+      entry = this.newTriggerEntry(window);
       triggers.set(key, entry);
     }
     return entry!;
+  }
+
+  private newTriggerEntry(window: Window): TriggerEntry {
+    return { window, key: this.currentKey, keyGroup: this.currentGroup, eventTimers: null, processingTimers: null, state: null };
   }
 
   private dropTriggerEntry(entry: TriggerEntry): void {

@@ -62,13 +62,21 @@ interface Entry<N> {
   scope: TimerScope<N>;
 }
 
+/** Fills heap slots past the end. */
+const VACANT: Entry<null> = { time: Infinity, seq: -1, scope: timerScope(0, -1, null) };
+
 /**
  * A min-heap of timers ordered by (time, registration order), so equal-time timers fire in the order
  * they were registered and runs are deterministic. Deletion is lazy: a popped entry that is no longer its
  * scope's registration for that time (deleted, or deleted and registered again) is skipped.
  */
 export class TimerQueue<N = unknown> {
+  /**
+   * heap[0, length) is the heap. The array never shrinks: Array.prototype.pop trims the backing
+   * store once it is half empty, and the next pushes allocate and copy it again.
+   */
   private heap: Array<Entry<N>> = [];
+  private length = 0;
   private seq = 0;
 
   register(scope: TimerScope<N>, time: number): void {
@@ -91,7 +99,7 @@ export class TimerQueue<N = unknown> {
 
   /** Removes and returns the earliest live timer with time <= `upTo`. */
   pollDue(upTo: number): { time: number; scope: TimerScope<N> } | undefined {
-    while (this.heap.length > 0) {
+    while (this.length > 0) {
       const top = this.heap[0]!;
       if (!this.isLive(top)) {
         this.pop();
@@ -107,7 +115,7 @@ export class TimerQueue<N = unknown> {
 
   /** Earliest live timer time, or undefined. */
   peekTime(): number | undefined {
-    while (this.heap.length > 0) {
+    while (this.length > 0) {
       const top = this.heap[0]!;
       if (this.isLive(top)) return top.time;
       this.pop();
@@ -117,44 +125,56 @@ export class TimerQueue<N = unknown> {
 
   /** Every live timer, for snapshots. */
   *live(): Iterable<{ time: number; scope: TimerScope<N> }> {
-    for (const e of this.heap) if (this.isLive(e)) yield e;
+    for (let i = 0; i < this.length; i++) {
+      const e = this.heap[i]!;
+      if (this.isLive(e)) yield e;
+    }
   }
 
+  /** Heap entries, stale ones included. */
   get size(): number {
-    return this.heap.length;
-  }
-
-  private less(a: Entry<N>, b: Entry<N>): boolean {
-    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+    return this.length;
   }
 
   private push(e: Entry<N>): void {
     const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
+    // Sift up with a hole: parents move down until e's place is found.
+    let i = this.length++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      const p = h[parent]!;
+      if (!(e.time < p.time || (e.time === p.time && e.seq < p.seq))) break;
+      h[i] = p;
       i = parent;
     }
+    h[i] = e;
   }
 
   private pop(): void {
     const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    h[0] = last;
+    const n = --this.length;
+    const last = h[n]!;
+    h[n] = VACANT as Entry<N>; // lets the popped entry go, keeps the array packed
+    if (n === 0) return;
+    // Sift down with a hole.
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
+      let c = l;
+      let child = h[l]!;
       const r = l + 1;
-      let m = i;
-      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
+      if (r < n) {
+        const right = h[r]!;
+        if (right.time < child.time || (right.time === child.time && right.seq < child.seq)) {
+          c = r;
+          child = right;
+        }
+      }
+      if (!(child.time < last.time || (child.time === last.time && child.seq < last.seq))) break;
+      h[i] = child;
+      i = c;
     }
+    h[i] = last;
   }
 }
