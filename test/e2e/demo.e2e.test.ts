@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { chromium, type Browser, type Page } from 'playwright';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,13 +49,18 @@ function serveStatic(dir: string, isolate: boolean): Promise<{ server: Server; u
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
 }
 
+/** "2001/01/01 06:55" as UTC epoch ms, split by hand (independently of the demo's own parser). */
+function flightDateUtc(date: string): number {
+  const [y, mo, d, h, mi] = date.split(/[/ :]/).map(Number) as [number, number, number, number, number];
+  return Date.UTC(y, mo - 1, d, h, mi);
+}
+
 /** Independent reference: flights per origin and UTC hour, and their mean delay, by plain loops. */
 async function hourlyReference(file: string): Promise<Array<Pick<ResultRow, 'airport' | 'windowStart' | 'flights' | 'avgDelay'>>> {
   const flights = JSON.parse(await readFile(path.join(root, 'node_modules/vega-datasets/data', file), 'utf8')) as Array<{ date: string; delay: number; origin: string }>;
   const groups = new Map<string, { airport: string; windowStart: number; flights: number; delay: number }>();
   for (const f of flights) {
-    const [y, mo, d, h, mi] = f.date.split(/[/ :]/).map(Number) as [number, number, number, number, number];
-    const hour = Math.floor(Date.UTC(y, mo - 1, d, h, mi) / HOUR) * HOUR;
+    const hour = Math.floor(flightDateUtc(f.date) / HOUR) * HOUR;
     const id = `${f.origin} ${hour}`;
     const g = groups.get(id) ?? { airport: f.origin, windowStart: hour, flights: 0, delay: 0 };
     g.flights += 1;
@@ -220,6 +226,27 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       await page.reload();
       await waitFor(page, (d) => { const s = d.state(); return s.kind === 'running' && s.worker === 2 && s.restoredFrom !== undefined; }, 'the reloaded page resumed the file replay');
       await finishedRunMatchesReference(page, 'flights-2k.json');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('replays a Parquet file picked from disk (several row groups) with the reference result', async () => {
+    const flights = JSON.parse(await readFile(path.join(root, 'node_modules/vega-datasets/data/flights-5k.json'), 'utf8')) as Array<{ date: string; delay: number; origin: string }>;
+    const parquetFile = path.join(outDir, 'my-flights.parquet');
+    const columnData = [
+      { name: 'date', data: flights.map((f) => new Date(flightDateUtc(f.date))), type: 'TIMESTAMP' as const },
+      { name: 'delay', data: flights.map((f) => f.delay), type: 'INT32' as const },
+      { name: 'origin', data: flights.map((f) => f.origin), type: 'STRING' as const },
+    ];
+    await writeFile(parquetFile, new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 1_000 })));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(isolatedSite.url);
+      await page.setInputFiles('#file', parquetFile);
+      await startRun(page, { dataset: 'local-file', speed: 'max', interval: 200, parallelism: 2 });
+      await finishedRunMatchesReference(page, 'flights-5k.json');
     } finally {
       await context.close();
     }
