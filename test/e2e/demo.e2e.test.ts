@@ -156,8 +156,7 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       expect(await demo(page, (d) => d.isolated)).toBe(true);
       expect(await page.locator('#isolation').textContent()).toContain('Cross-origin isolated');
 
-      // Uninterrupted run at 'max' speed.
-      // Uninterrupted at parallelism 1 (the kernel in the job worker), crashed at 2 (a kernel worker per subtask).
+      // Uninterrupted at 'max' speed and parallelism 1 (the kernel in the job worker), crashed at 2 (a kernel worker per subtask).
       await startRun(page, { dataset: 'flights-5k', speed: 'max', interval: 200, parallelism: 1 });
       const { rows: uninterrupted, reference } = await finishedRunMatchesReference(page, 'flights-5k.json');
       expect(await demo(page, (d) => d.status()?.implementation)).toBe('wasmWindowAggregate');
@@ -185,6 +184,7 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
 
       await page.reload();
       await waitFor(page, (d) => { const s = d.state(); return s.kind === 'running' && s.worker === 3; }, 'the reloaded page resumed the run in worker 3');
+      await mkdir(path.join(root, 'test-artifacts'), { recursive: true });
       await page.screenshot({ path: path.join(root, 'test-artifacts/demo-recovering.png') });
       await waitFor(page, (d) => d.state().kind === 'finished', 'the crashed and reloaded run finished');
       const recovered = (await demo(page, (d) => d.rows())).slice().sort(byWindow);
@@ -197,7 +197,6 @@ describe('browser demo (built with Vite, Chromium via Playwright)', () => {
       expect(await page.locator('#checkpoints tbody tr').count()).toBeGreaterThan(0);
       const longTasks = await demo(page, (d) => d.longTasks());
       console.log(`demo e2e: ${recovered.length} hourly rows; restored from checkpoint ${restoredFrom}; main-thread long tasks: ${longTasks.length} (max ${Math.max(0, ...longTasks).toFixed(0)} ms)`);
-      await mkdir(path.join(root, 'test-artifacts'), { recursive: true });
       await page.screenshot({ path: path.join(root, 'test-artifacts/demo.png'), fullPage: true });
       expect(pageErrors).toEqual([]);
     } finally {
