@@ -336,7 +336,10 @@ export class JobExecutor {
 
   /** Waits until at most `limit` asynchronous operations are in flight (0: all settled, including work they started). */
   private async drainAsync(limit: number): Promise<void> {
-    while (this.inFlight.size > limit) await Promise.race(this.inFlight);
+    // The oldest first (a Set iterates in insertion order; tracked work never rejects): racing the
+    // whole set instead costs O(n) per settled item, which is quadratic when a batch-mode replay
+    // issues thousands of kernel-worker calls at once.
+    while (this.inFlight.size > limit) await this.inFlight.values().next().value;
     if (this.failure !== undefined) throw this.failure;
   }
 

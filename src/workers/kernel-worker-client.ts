@@ -12,7 +12,6 @@ import {
   type WindowResults,
 } from '../wasm/reference-window-agg.ts';
 import { loadWindowAggKernelModule } from '../wasm/window-agg-kernel.ts';
-import { yieldToEventLoop } from '../runtime/yield.ts';
 import { ClientKeyIds } from './client-key-ids.ts';
 import {
   type KernelReply,
@@ -195,8 +194,11 @@ export class KernelWorkerClient {
   }
 
   private postBatch(keyIds: Int32Array, keyGroups: Int32Array, timestamps: Float64Array, columns: readonly Float64Array[], n: number): Promise<AddBatchResult> {
-    const request: KernelRequest = { kind: 'addBatch', keyIds, keyGroups, timestamps, columns: [...columns], n };
-    return this.call(request, transferablesOf([keyIds, keyGroups, timestamps, ...columns]), (reply) => {
+    // Moved out of the caller's arrays now (they are empty when this returns, as documented), and
+    // posted with the other requests of this tick.
+    const arrays = structuredClone({ keyIds, keyGroups, timestamps, columns: [...columns] }, { transfer: transferablesOf([keyIds, keyGroups, timestamps, ...columns]) });
+    const request: KernelRequest = { kind: 'addBatch', ...arrays, n };
+    return this.call(request, transferablesOf([arrays.keyIds, arrays.keyGroups, arrays.timestamps, ...arrays.columns]), (reply) => {
       const added = expectReply(reply, 'added');
       return { fired: this.results(added.fired), lateIndices: added.lateIndices };
     });
@@ -278,10 +280,9 @@ export class KernelWorkerClient {
   private static readonly MAX_REQUESTS_PER_MESSAGE = 32;
 
   /**
-   * Queues a request and decodes its reply. Requests without data (watermarks, snapshots, queries)
-   * wait for the next request with data, or until this thread yields to its event loop (a
-   * macrotask, not a timer), and leave with it in one message (see KernelWorkerApi.handleMany):
-   * a job's watermark after each batch rides with the next batch. Decoding (ids -> keys) and freeing the ids the
+   * Queues a request and decodes its reply. The requests of one synchronous run (a job's batch and
+   * watermark after a source read, a batch-mode replay) leave together at its end, in one message
+   * (see KernelWorkerApi.handleMany). Decoding (ids -> keys) and freeing the ids the
    * worker dropped happen together, reply by reply in call order, so a reply is always read with
    * the dictionary as it was when the worker produced it.
    */
@@ -305,10 +306,8 @@ export class KernelWorkerClient {
         reject(error);
       };
       const queued = this.outbox.push({ request, transfer, settle, fail });
-      // A request with arrays to transfer leaves now (with what waited before it): the caller's
-      // arrays are empty when the call returns, as documented.
-      if (transfer.length > 0 || queued >= KernelWorkerClient.MAX_REQUESTS_PER_MESSAGE) this.post();
-      else if (queued === 1) void yieldToEventLoop().then(() => this.post());
+      if (queued >= KernelWorkerClient.MAX_REQUESTS_PER_MESSAGE) this.post();
+      else if (queued === 1) queueMicrotask(() => this.post());
     });
   }
 
