@@ -339,7 +339,7 @@ export class JobExecutor {
     // The oldest first (a Set iterates in insertion order; tracked work never rejects): racing the
     // whole set instead costs O(n) per settled item, which is quadratic when a batch-mode replay
     // issues thousands of kernel-worker calls at once.
-    while (this.inFlight.size > limit) await this.inFlight.values().next().value;
+    while (this.inFlight.size > limit && this.failure === undefined) await this.inFlight.values().next().value;
     if (this.failure !== undefined) throw this.failure;
   }
 
