@@ -6,7 +6,7 @@ import type { ReducingState, ReducingStateDescriptor, ValueState, ValueStateDesc
 import { ProcessingTimeWakeups } from '../time/processing-time-wakeups.ts';
 import { clearTimers, TimerQueue, timerScope, timerTimes, type TimerScope } from '../time/timer-queue.ts';
 import { isFire, isPurge, type OnMergeContext, type Trigger } from '../windowing/trigger.ts';
-import { mergesTimeWindows, type WindowAssigner } from '../windowing/window-assigners.ts';
+import { assignsByProcessingTimeOnly, mergesTimeWindows, type WindowAssigner } from '../windowing/window-assigners.ts';
 import { GlobalWindow, TimeWindow, type Window } from '../windowing/window.ts';
 import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
 
@@ -128,6 +128,8 @@ export class WindowOperator implements StreamOperator {
   private readonly merging: boolean;
   /** Sessions: merge a new window with only the windows it touches (see addSessionWindow). */
   private readonly mergesTimeWindows: boolean;
+  /** Processing-time assigners that look at nothing but the time: one assignment per batch. */
+  private readonly assignsPerBatch: boolean;
   private watermark = -Infinity;
   private currentKey: Key = 0;
   private currentGroup = 0;
@@ -160,6 +162,7 @@ export class WindowOperator implements StreamOperator {
     this.isEventTime = params.assigner.isEventTime();
     this.merging = params.assigner.isMerging();
     this.mergesTimeWindows = this.merging && mergesTimeWindows(params.assigner);
+    this.assignsPerBatch = assignsByProcessingTimeOnly(params.assigner);
     if (this.merging && !this.trigger.canMerge()) {
       throw new Error(`${this.trigger.constructor.name} cannot be used with merging windows (${this.assigner.constructor.name})`);
     }
@@ -211,12 +214,16 @@ export class WindowOperator implements StreamOperator {
   processBatch(batch: RecordBatch<unknown>): void {
     const { values, timestamps, keys, keyGroups } = batch;
     if (keys === undefined || keyGroups === undefined) throw new Error('WindowOperator received a batch without keys');
-    const assignerContext = { getCurrentProcessingTime: () => this.ctx.clock.now() };
+    // Processing-time windows read the clock once per batch: the batch arrived whole, at one instant
+    // (a clock read and a window per element were a visible share of q12's profile).
+    const now = this.isEventTime ? NaN : this.ctx.clock.now();
+    const assignerContext = { getCurrentProcessingTime: this.isEventTime ? () => this.ctx.clock.now() : () => now };
+    const batchWindows = this.assignsPerBatch && values.length > 0 ? this.assigner.assignWindows(values[0], timestamps[0]!, assignerContext) : undefined;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       const timestamp = timestamps[i]!;
       this.setKey(keys[i]!, keyGroups[i]!);
-      const windows = this.assigner.assignWindows(value, timestamp, assignerContext);
+      const windows = batchWindows ?? this.assigner.assignWindows(value, timestamp, assignerContext);
       const skipped = this.merging ? this.addToMergingWindows(value, timestamp, windows) : this.addToWindows(value, timestamp, windows);
       if (skipped && this.isElementLate(timestamp)) {
         if (this.params.lateTag) this.output.collectSide(this.params.lateTag, value, timestamp);

@@ -291,3 +291,17 @@ export class GlobalWindows extends WindowAssigner<unknown, GlobalWindow> {
     return 0;
   }
 }
+
+/**
+ * Whether `assigner` assigns by the processing time alone, ignoring the element and its timestamp (the
+ * built-in processing-time assigners, unless a subclass overrides assignWindows). A window operator
+ * may then assign a whole batch, read at one instant, with one call.
+ */
+export function assignsByProcessingTimeOnly(assigner: WindowAssigner<unknown, Window>): boolean {
+  const assign = assigner.assignWindows;
+  return (
+    assign === TumblingProcessingTimeWindows.prototype.assignWindows ||
+    assign === SlidingProcessingTimeWindows.prototype.assignWindows ||
+    assign === ProcessingTimeSessionWindows.prototype.assignWindows
+  );
+}

@@ -9,7 +9,7 @@ import {
   SlidingProcessingTimeWindows,
   TumblingProcessingTimeWindows,
   type ManualClock,
-  type TimeWindow,
+  TimeWindow,
   type WindowAssigner,
 } from '../../../src/index.ts';
 import { manualEnv, processingTimeInput, recordMultiset, type ProcessingStep } from '../../support/timeline.ts';
@@ -122,6 +122,41 @@ describe('processing-time windows', () => {
     expect(() => SlidingProcessingTimeWindows.of(100, 0)).toThrow(/slide.*\b0\b/i);
     expect(() => ProcessingTimeSessionWindows.withGap(0)).toThrow(RangeError);
     expect(() => ProcessingTimeSessionWindows.withGap(-9)).toThrow(/-9/);
+  });
+
+  it('a batch is assigned once by the built-in assigners, but element by element by a subclass that looks at the element', async () => {
+    // Windows by the element's value, already over on the clock: each fires at the next timer check,
+    // after the batch (one batch: the collection is read whole).
+    class ByValue extends TumblingProcessingTimeWindows {
+      constructor() {
+        super(1000, 0);
+      }
+      override assignWindows(element: unknown): TimeWindow[] {
+        const n = (element as KV)[1];
+        return [new TimeWindow(n * 1000, n * 1000 + 1000)];
+      }
+    }
+    const input: KV[] = [['a', 1], ['a', 2], ['a', 1], ['a', 3]];
+    const run = (assigner: WindowAssigner<KV, TimeWindow>) => {
+      const { env } = manualEnv(50_000);
+      return env
+        .fromCollection(input)
+        .keyBy((v) => v[0])
+        .window(assigner)
+        .process<[number, number]>({
+          process(_key, ctx, elements, out) {
+            out.collect([ctx.window.start, [...elements].reduce((n, e) => n + e[1], 0)]);
+          },
+        })
+        .executeAndCollect();
+    };
+    expect((await run(new ByValue())).sort((a, b) => a[0] - b[0])).toEqual([
+      [1000, 2],
+      [2000, 2],
+      [3000, 3],
+    ]);
+    // The built-in assigner ignores the element: the clock alone puts all four in [50 s, 51 s).
+    expect(await run(TumblingProcessingTimeWindows.of(1000))).toEqual([]);
   });
 
   it('processing-time assigners use the clock, not the element timestamp, and default to ProcessingTimeTrigger', () => {
