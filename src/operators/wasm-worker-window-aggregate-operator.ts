@@ -34,6 +34,7 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
   private tail: Promise<void> = Promise.resolve();
   /** Records read in this tick and not yet sent (see processBatch). */
   private readonly unsent = new UnsentRecords();
+  private trackingTail = false;
   /** Records sent in one addBatch at most. */
   private static readonly MAX_UNSENT_RECORDS = 16_384;
 
@@ -81,7 +82,16 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
       this.out.output.flush?.();
     });
     this.tail = handled;
-    this.ctx.trackAsync(handled);
+    // One tracked promise per synchronous run, its last answer: every answer chains on the one
+    // before (a failure anywhere rejects it), and the runtime's backpressure counts tracked work,
+    // so a batch and its watermark count once.
+    if (!this.trackingTail) {
+      this.trackingTail = true;
+      queueMicrotask(() => {
+        this.trackingTail = false;
+        this.ctx.trackAsync(this.tail);
+      });
+    }
     return handled;
   }
 
