@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- nexmark [--events=N] [--warmup=N] [--queries=q0,q5] [--parallelism=1,2]`: every
+ * `npm run bench -- nexmark [--events=N] [--warmup=N] [--queries=q0,q5] [--parallelism=1,2] [--out=file.json]`: every
  * Nexmark query over N generated events (default 10M) at parallelism 1 and 2, each measurement in a fresh
  * Node process after a warm-up run, counted into a discarding sink. Prints events/s, events/s per core (events / process CPU seconds) and
  * the ratio to Flink 2.0's published per-core throughput; writes the table to bench/results/nexmark.json.
@@ -65,7 +65,12 @@ function measureInChild(
   onRead: (read: number) => void,
 ): Promise<QueryMeasurement> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'run-query.ts'), [query, String(parallelism), String(events), String(warmupEvents)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The child needs tsx to load TypeScript: inherited from `tsx bench/run.ts`, added otherwise (e.g. under Vitest).
+    const execArgv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
+    const child = fork(join(here, 'run-query.ts'), [query, String(parallelism), String(events), String(warmupEvents)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv,
+    });
     let result: QueryMeasurement | undefined;
     child.on('message', (m: { kind: 'progress'; read: number } | { kind: 'result'; measurement: QueryMeasurement }) => {
       if (m.kind === 'progress') onRead(m.read);
@@ -100,8 +105,8 @@ export async function runNexmarkBench(options: NexmarkBenchOptions = {}): Promis
   return rows;
 }
 
-/** A progress bar on stderr, redrawn at most ten times a second; cleared when done. */
-export function progressBar(width = 30): (fraction: number, label: string) => void {
+/** A progress bar on stderr (or `write`), redrawn at most ten times a second; cleared when done. */
+export function progressBar(width = 30, write: (text: string) => void = (text) => void process.stderr.write(text)): (fraction: number, label: string) => void {
   let last = 0;
   const started = performance.now();
   return (fraction, label) => {
@@ -110,13 +115,13 @@ export function progressBar(width = 30): (fraction: number, label: string) => vo
     if (!done && now - last < 100) return;
     last = now;
     if (done) {
-      process.stderr.write('\r\x1b[K');
+      write('\r\x1b[K');
       return;
     }
     const filled = Math.round(fraction * width);
     const elapsed = (now - started) / 1000;
     const eta = fraction > 0.01 ? ` ETA ${Math.round((elapsed / fraction) * (1 - fraction))} s` : '';
-    process.stderr.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${label}${eta}`);
+    write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${label}${eta}`);
   };
 }
 
@@ -141,8 +146,10 @@ export function formatNexmarkTable(rows: NexmarkBenchRow[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-/** Reads `--events=N` (or `--events N`), `--warmup=N`, `--queries=q0,q5`, `--parallelism=1,2`. */
-export function parseNexmarkArgs(argv: string[]): Required<Omit<NexmarkBenchOptions, 'onProgress'>> {
+export const DEFAULT_RESULTS_FILE = join(here, '..', 'results', 'nexmark.json');
+
+/** Reads `--events=N` (or `--events N`), `--warmup=N`, `--queries=q0,q5`, `--parallelism=1,2`, `--out=file.json`. */
+export function parseNexmarkArgs(argv: string[]): Required<Omit<NexmarkBenchOptions, 'onProgress'>> & { out: string } {
   const value = (name: string): string | undefined => {
     for (let i = 0; i < argv.length; i++) {
       if (argv[i] === `--${name}`) return argv[i + 1];
@@ -159,13 +166,13 @@ export function parseNexmarkArgs(argv: string[]): Required<Omit<NexmarkBenchOpti
   for (const q of queries) if (!known.includes(q)) throw new RangeError(`--queries: unknown query '${q}'; known: ${known.join(', ')}`);
   const parallelisms = (value('parallelism') ?? '1,2').split(',').map(Number);
   for (const p of parallelisms) if (!Number.isInteger(p) || p < 1) throw new RangeError(`--parallelism takes integers >= 1, got ${value('parallelism')}`);
-  return { events, warmupEvents, queries, parallelisms };
+  return { events, warmupEvents, queries, parallelisms, out: value('out') ?? DEFAULT_RESULTS_FILE };
 }
 
 /** The `nexmark` entry of bench/run.ts. */
-export async function runNexmarkBenchCli(argv: string[]): Promise<void> {
+export async function runNexmarkBenchCli(argv: string[], onProgress?: NexmarkBenchOptions['onProgress']): Promise<void> {
   const options = parseNexmarkArgs(argv);
-  const rows = await runNexmarkBench(options);
+  const rows = await runNexmarkBench({ ...options, onProgress });
   console.log(
     `nexmark: ${options.events.toLocaleString('en')} events per run (after ${options.warmupEvents.toLocaleString('en')} of warm-up), ` +
       'one Node process per run, discarding sink; per core = events / process CPU seconds',
@@ -173,7 +180,7 @@ export async function runNexmarkBenchCli(argv: string[]): Promise<void> {
   console.log(formatNexmarkTable(rows));
   const missed = rows.filter((r) => r.parallelism === 1 && r.ratioToFlink < TARGET_RATIO).map((r) => r.query);
   console.log(missed.length === 0 ? `every query >= ${TARGET_RATIO}x Flink per core at p1` : `below ${TARGET_RATIO}x Flink per core at p1: ${missed.join(', ')}`);
-  const out = join(here, '..', 'results', 'nexmark.json');
+  const out = options.out;
   mkdirSync(dirname(out), { recursive: true });
   const report = {
     bench: 'nexmark',
