@@ -107,6 +107,8 @@ function bundledEntry(entry: URL): Promise<string | undefined> {
       });
       return `data:text/javascript;base64,${Buffer.from(outputFiles[0]!.text).toString('base64')}`;
     })();
+    // A failed build (say, a syntax error while editing) is tried again by the next spawn.
+    bundle.catch(() => bundles.delete(entry.href));
     bundles.set(entry.href, bundle);
   }
   return bundle;
