@@ -60,7 +60,7 @@ const BUNDLE_BOOTSTRAP = `import(require('node:worker_threads').workerData.entry
 async function startWorker(entry: URL, { resourceLimits }: NodeWorkerPlatformOptions): Promise<Worker> {
   const name = 'freshet-kernel';
   if (SOURCE_EXTENSION === '.js') return new Worker(entry, { name, resourceLimits });
-  const execArgv = withoutTsxLoader(process.execArgv);
+  const execArgv = workerExecArgv(process.execArgv);
   const bundled = await bundledEntry(entry);
   if (bundled !== undefined) return new Worker(BUNDLE_BOOTSTRAP, { eval: true, name, resourceLimits, execArgv, workerData: { entry: bundled } });
   let tsxApi: string;
@@ -114,8 +114,14 @@ function bundledEntry(entry: URL): Promise<string | undefined> {
   return bundle;
 }
 
-/** Drops tsx's own loader flags (inherited from `tsx script.ts`): the bootstrap registers tsx once. */
-function withoutTsxLoader(execArgv: readonly string[]): string[] {
+/**
+ * The flags a kernel thread gets: the host's preloads (--import/--require/--loader), without tsx's
+ * own (inherited from `tsx script.ts`: the bootstrap registers tsx once, or the bundle needs none).
+ * Nothing else: the entry needs no flags, and per-process ones (V8 options such as
+ * --max-old-space-size or --trace-gc) make `new Worker` throw ERR_WORKER_INVALID_EXEC_ARGV when
+ * passed to a thread.
+ */
+function workerExecArgv(execArgv: readonly string[]): string[] {
   const isTsx = (value: string) => /(^|[/\\])tsx([/\\]|$)/.test(value);
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
@@ -125,9 +131,7 @@ function withoutTsxLoader(execArgv: readonly string[]): string[] {
       const value = inline ?? execArgv[i + 1] ?? '';
       if (inline === undefined) i++;
       if (!isTsx(value)) kept.push(name, value);
-      continue;
     }
-    kept.push(flag);
   }
   return kept;
 }

@@ -295,4 +295,10 @@ describe('termination', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [tsx, script], { timeout: 30_000 });
     expect(JSON.parse(stdout)).toEqual({ sameAsInProcess: true, threadsWhileRunning: 2, threadsAfter: 0 });
   });
+
+  it('starts workers when the host runs with per-process flags (V8 options a thread cannot take)', async () => {
+    const script = fileURLToPath(new URL('./fixtures/run-and-exit.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=1024', '--stack-size=2000', '--import', 'tsx', script], { timeout: 30_000 });
+    expect(JSON.parse(stdout)).toEqual({ sameAsInProcess: true, threadsWhileRunning: 2, threadsAfter: 0 });
+  });
 });
