@@ -134,6 +134,8 @@ export class WindowOperator implements StreamOperator {
   private currentKey: Key = 0;
   private currentGroup = 0;
   private currentEntries!: KeyWindows;
+  /** Whether currentEntries is still the entry of currentKey in its group (not forgotten since). */
+  private currentAttached = false;
   private currentTrigger: TriggerEntry | undefined;
   private firingWindow: Window | undefined;
   private outputTimestamp = NaN;
@@ -539,6 +541,9 @@ export class WindowOperator implements StreamOperator {
   // ---- per-key bookkeeping ---------------------------------------------------------------------
 
   private setKey(key: Key, keyGroup: number): void {
+    // Consecutive records often share a key (Nexmark's hot bidders): its entries are at hand.
+    if (this.currentAttached && key === this.currentKey && keyGroup === this.currentGroup) return;
+    this.currentAttached = true;
     this.currentKey = key;
     this.currentGroup = keyGroup;
     const map = this.groups[keyGroup - this.ctx.keyGroupRange.start]!;
@@ -554,6 +559,7 @@ export class WindowOperator implements StreamOperator {
     const kw = this.currentEntries;
     if (kw.contents.size === 0 && kw.triggers.size === 0 && (kw.merged === null || kw.merged.size === 0)) {
       this.groups[this.currentGroup - this.ctx.keyGroupRange.start]!.delete(this.currentKey);
+      this.currentAttached = false;
     }
   }
 
