@@ -223,7 +223,7 @@ class UnsentRecords {
     const { groups, keys: allKeys } = this;
     for (let i = 0; i < n; i++) {
       groups[at + i] = keyGroups[i]!;
-      allKeys.push(keys[i]!);
+      allKeys[at + i] = keys[i]!;
     }
     this.parts.push({ values, timestamps });
     this.count = at + n;
@@ -253,6 +253,10 @@ class UnsentRecords {
       if (this.columns[c] !== undefined) column.set(this.columns[c]!.subarray(0, this.count));
       return column;
     });
+    // Sized up front like the typed arrays: pushing one by one would leave a trail of outgrown copies.
+    const allKeys = new Array<string | number>(capacity);
+    for (let i = 0; i < this.count; i++) allKeys[i] = this.keys[i]!;
+    this.keys = allKeys;
     this.groups = groups;
     this.times = times;
     this.columns = columns;
