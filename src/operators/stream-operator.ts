@@ -68,6 +68,12 @@ export interface StreamOperator<IN = unknown> {
   restoreState?(snapshots: OperatorSnapshot[], subtaskIndex: number): void;
   /** The checkpoint is complete and durable (sinks commit what they staged for it). */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /**
+   * All inputs turned idle (true) or one is active again (false). Default: the runtime tells
+   * downstream at once; an asynchronous operator emits it itself (Output.emitIdle) in order with
+   * the results it still owes, so downstream does not leave it out of the watermark while they are due.
+   */
+  onIdleChange?(idle: boolean): void;
   /** All inputs ended: emit what is still pending (watermark +Infinity has already been processed). A promise delays the end downstream. */
   onEnd?(): void | Promise<void>;
   onClose?(): void | Promise<void>;

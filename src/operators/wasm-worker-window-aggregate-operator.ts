@@ -82,17 +82,22 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
       this.out.output.flush?.();
     });
     this.tail = handled;
-    // One tracked promise per synchronous run, its last answer: every answer chains on the one
-    // before (a failure anywhere rejects it), and the runtime's backpressure counts tracked work,
-    // so a batch and its watermark count once.
-    if (!this.trackingTail) {
-      this.trackingTail = true;
-      queueMicrotask(() => {
-        this.trackingTail = false;
-        this.ctx.trackAsync(this.tail);
-      });
-    }
+    this.trackTail();
     return handled;
+  }
+
+  /**
+   * Tracks one promise per synchronous run, its last answer: every answer chains on the one before
+   * (a failure anywhere rejects it), and the runtime's backpressure counts tracked work, so a batch
+   * and its watermark count once.
+   */
+  private trackTail(): void {
+    if (this.trackingTail) return;
+    this.trackingTail = true;
+    queueMicrotask(() => {
+      this.trackingTail = false;
+      this.ctx.trackAsync(this.tail);
+    });
   }
 
   private startedClient(): Promise<KernelWorkerClient> {
@@ -146,6 +151,13 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
         this.out.output.emitWatermark(time);
       },
     );
+  }
+
+  /** Idleness goes downstream after the answers to everything before it (results still due keep the channel in the watermark). */
+  onIdleChange(idle: boolean): void {
+    this.sendRecords();
+    this.tail = this.tail.then(() => this.out.output.emitIdle(idle));
+    this.trackTail();
   }
 
   /** In-flight windows of `key` with their partial results (queryable state), as of the input read so far. */

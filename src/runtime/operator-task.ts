@@ -227,7 +227,11 @@ export class OperatorTask implements ChannelReceiver {
   }
 
   private reportIdleness(): void {
-    if (this.combiner.idleChanged()) this.output.emitControl({ kind: this.combiner.isAllIdle() ? 'idle' : 'active' });
+    if (!this.combiner.idleChanged()) return;
+    const idle = this.combiner.isAllIdle();
+    // An asynchronous operator sends it after the results still due for its earlier input.
+    if (this.operator.onIdleChange) this.operator.onIdleChange(idle);
+    else this.output.emitControl({ kind: idle ? 'idle' : 'active' });
   }
 
   private advanceTo(watermark: number | undefined): void {
