@@ -67,9 +67,14 @@ function processingTimersOf(entry: TriggerEntry): TimerScope<TriggerEntry> {
   return (entry.processingTimers ??= timerScope(entry.key, entry.keyGroup, entry));
 }
 
+interface WindowContents {
+  window: Window;
+  acc: unknown;
+}
+
 /** Everything one key holds. For merging assigners, `merged` maps each live window to the window its contents are stored under. */
 interface KeyWindows {
-  contents: Map<WindowKey, { window: Window; acc: unknown }>;
+  contents: Map<WindowKey, WindowContents>;
   triggers: Map<WindowKey, TriggerEntry>;
   merged: Map<WindowKey, SessionEntry> | null;
 }
@@ -136,6 +141,15 @@ export class WindowOperator implements StreamOperator {
   private currentEntries!: KeyWindows;
   /** Whether currentEntries is still the entry of currentKey in its group (not forgotten since). */
   private currentAttached = false;
+  /**
+   * The window the previous element went to, with its contents and trigger entry (most elements of a
+   * key go to the same tumbling window as the one before): saves two Map lookups per element. Cleared
+   * by every removal of contents, trigger entries or keys.
+   */
+  private lastEntries: KeyWindows | undefined;
+  private lastWindowKey: WindowKey | undefined;
+  private lastContents: WindowContents | undefined;
+  private lastTrigger: TriggerEntry | undefined;
   private currentTrigger: TriggerEntry | undefined;
   private firingWindow: Window | undefined;
   private outputTimestamp = NaN;
@@ -242,11 +256,18 @@ export class WindowOperator implements StreamOperator {
       if (this.isWindowLate(window)) continue;
       skipped = false;
       const key = this.windowKeyOf(window);
-      this.addToContents(key, window, value);
-      this.currentTrigger = this.triggerEntry(key, window, true);
+      if (this.lastEntries === this.currentEntries && this.lastWindowKey === key) {
+        this.foldInto(this.lastContents!, value);
+        this.currentTrigger = this.lastTrigger;
+      } else {
+        this.lastContents = this.addToContents(key, window, value);
+        this.currentTrigger = this.lastTrigger = this.triggerEntry(key, window, true);
+        this.lastEntries = this.currentEntries;
+        this.lastWindowKey = key;
+      }
       const result = this.trigger.onElement(value, timestamp, window, this.triggerContext);
       if (isFire(result)) this.emitContents(window, key);
-      if (isPurge(result)) this.currentEntries.contents.delete(key);
+      if (isPurge(result)) this.deleteContents(key);
       this.registerCleanupTimer(window);
     }
     return skipped;
@@ -267,24 +288,43 @@ export class WindowOperator implements StreamOperator {
       this.currentTrigger = this.triggerEntry(this.windowKeyOf(actual), actual, true);
       const result = this.trigger.onElement(value, timestamp, actual, this.triggerContext);
       if (isFire(result)) this.emitContents(actual, stateKey);
-      if (isPurge(result)) this.currentEntries.contents.delete(stateKey);
+      if (isPurge(result)) this.deleteContents(stateKey);
       this.registerCleanupTimer(actual);
     }
     return skipped;
   }
 
-  private addToContents(key: WindowKey, window: Window, value: unknown): void {
+  private addToContents(key: WindowKey, window: Window, value: unknown): WindowContents {
     const contents = this.currentEntries.contents;
     const entry = contents.get(key);
     const spec = this.contents;
     if (entry === undefined) {
       const acc = spec.kind === 'reduce' ? value : spec.kind === 'aggregate' ? spec.fn.add(value, spec.fn.createAccumulator()) : [value];
-      contents.set(key, { window, acc });
-      return;
+      const created = { window, acc };
+      contents.set(key, created);
+      return created;
     }
+    this.foldInto(entry, value);
+    return entry;
+  }
+
+  private foldInto(entry: WindowContents, value: unknown): void {
+    const spec = this.contents;
     if (spec.kind === 'reduce') entry.acc = spec.fn(entry.acc, value);
     else if (spec.kind === 'aggregate') entry.acc = spec.fn.add(value, entry.acc);
     else (entry.acc as unknown[]).push(value);
+  }
+
+  /** Every removal of contents or trigger entries goes through here or forgetLastWindow(). */
+  private deleteContents(key: WindowKey): void {
+    this.currentEntries.contents.delete(key);
+    this.forgetLastWindow();
+  }
+
+  private forgetLastWindow(): void {
+    this.lastEntries = undefined;
+    this.lastContents = undefined;
+    this.lastTrigger = undefined;
   }
 
   // ---- merging windows (sessions) ---------------------------------------------------------------
@@ -428,7 +468,7 @@ export class WindowOperator implements StreamOperator {
     for (const w of mergedStateWindows) {
       const k = this.windowKeyOf(w);
       const source = kw.contents.get(k);
-      kw.contents.delete(k);
+      this.deleteContents(k);
       if (source === undefined) continue;
       const target = kw.contents.get(targetKey);
       if (target === undefined) {
@@ -481,13 +521,13 @@ export class WindowOperator implements StreamOperator {
     const result =
       domain === 'event' ? this.trigger.onEventTime(time, window, this.triggerContext) : this.trigger.onProcessingTime(time, window, this.triggerContext);
     if (isFire(result)) this.emitContents(window, stateKey);
-    if (isPurge(result)) this.currentEntries.contents.delete(stateKey);
+    if (isPurge(result)) this.deleteContents(stateKey);
     if ((domain === 'event') === this.isEventTime && time === this.cleanupTime(window)) this.clearAllState(window, entry, stateKey);
     this.forgetKeyIfEmpty();
   }
 
   private clearAllState(window: Window, entry: TriggerEntry, stateKey: WindowKey): void {
-    this.currentEntries.contents.delete(stateKey);
+    this.deleteContents(stateKey);
     this.currentTrigger = entry;
     this.trigger.clear(window, this.triggerContext);
     this.dropTriggerEntry(entry);
@@ -560,6 +600,7 @@ export class WindowOperator implements StreamOperator {
     if (kw.contents.size === 0 && kw.triggers.size === 0 && (kw.merged === null || kw.merged.size === 0)) {
       this.groups[this.currentGroup - this.ctx.keyGroupRange.start]!.delete(this.currentKey);
       this.currentAttached = false;
+      this.forgetLastWindow();
     }
   }
 
@@ -582,6 +623,7 @@ export class WindowOperator implements StreamOperator {
     if (entry.processingTimers !== null) clearTimers(entry.processingTimers);
     const key = this.windowKeyOf(entry.window);
     if (this.currentEntries.triggers.get(key) === entry) this.currentEntries.triggers.delete(key);
+    this.forgetLastWindow();
   }
 
   private reducingState<T>(entry: TriggerEntry, d: ReducingStateDescriptor<T>): ReducingState<T> {
@@ -643,6 +685,7 @@ export class WindowOperator implements StreamOperator {
   }
 
   restoreState(snapshots: OperatorSnapshot[]): void {
+    this.forgetLastWindow();
     const range = this.ctx.keyGroupRange;
     for (const snapshot of snapshots) {
       const state = snapshot.keyed as WindowOperatorState | undefined;
