@@ -6,7 +6,7 @@ import type { ReducingState, ReducingStateDescriptor, ValueState, ValueStateDesc
 import { ProcessingTimeWakeups } from '../time/processing-time-wakeups.ts';
 import { clearTimers, TimerQueue, timerScope, timerTimes, type TimerScope } from '../time/timer-queue.ts';
 import { isFire, isPurge, type OnMergeContext, type Trigger } from '../windowing/trigger.ts';
-import { assignsByProcessingTimeOnly, mergesTimeWindows, type WindowAssigner } from '../windowing/window-assigners.ts';
+import { assignsByProcessingTimeOnly, eventTimeSessionGap, mergesTimeWindows, type WindowAssigner } from '../windowing/window-assigners.ts';
 import { GlobalWindow, TimeWindow, type Window } from '../windowing/window.ts';
 import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
 
@@ -135,6 +135,8 @@ export class WindowOperator implements StreamOperator {
   private readonly mergesTimeWindows: boolean;
   /** Processing-time assigners that look at nothing but the time: one assignment per batch. */
   private readonly assignsPerBatch: boolean;
+  /** Built-in event-time sessions: each element's session is `[t, t + gap)`, placed without a window object. */
+  private readonly sessionGap: number | undefined;
   private watermark = -Infinity;
   private currentKey: Key = 0;
   private currentGroup = 0;
@@ -179,6 +181,7 @@ export class WindowOperator implements StreamOperator {
     this.merging = params.assigner.isMerging();
     this.mergesTimeWindows = this.merging && mergesTimeWindows(params.assigner);
     this.assignsPerBatch = assignsByProcessingTimeOnly(params.assigner);
+    this.sessionGap = eventTimeSessionGap(params.assigner);
     if (this.merging && !this.trigger.canMerge()) {
       throw new Error(`${this.trigger.constructor.name} cannot be used with merging windows (${this.assigner.constructor.name})`);
     }
@@ -239,8 +242,15 @@ export class WindowOperator implements StreamOperator {
       const value = values[i];
       const timestamp = timestamps[i]!;
       this.setKey(keys[i]!, keyGroups[i]!);
-      const windows = batchWindows ?? this.assigner.assignWindows(value, timestamp, assignerContext);
-      const skipped = this.merging ? this.addToMergingWindows(value, timestamp, windows) : this.addToWindows(value, timestamp, windows);
+      let skipped: boolean;
+      // A timestamp-less record takes the general path, whose assigner names the problem.
+      if (this.sessionGap !== undefined && timestamp === timestamp) {
+        const actual = this.addSessionWindow((this.currentEntries.merged ??= new Map()), timestamp, timestamp + this.sessionGap, undefined);
+        skipped = this.addToMergedWindow(value, timestamp, actual);
+      } else {
+        const windows = batchWindows ?? this.assigner.assignWindows(value, timestamp, assignerContext);
+        skipped = this.merging ? this.addToMergingWindows(value, timestamp, windows) : this.addToWindows(value, timestamp, windows);
+      }
       if (skipped && this.isElementLate(timestamp)) {
         if (this.params.lateTag) this.output.collectSide(this.params.lateTag, value, timestamp);
         else this.lateRecordsDropped++;
@@ -275,23 +285,25 @@ export class WindowOperator implements StreamOperator {
 
   private addToMergingWindows(value: unknown, timestamp: number, windows: Window[]): boolean {
     let skipped = true;
-    for (const window of windows) {
-      const actual = this.addMergingWindow(window);
-      if (this.isWindowLate(actual)) {
-        this.retireWindow(actual);
-        continue;
-      }
-      skipped = false;
-      const stateWindow = this.currentEntries.merged!.get(this.windowKeyOf(actual))!.stateWindow;
-      const stateKey = this.windowKeyOf(stateWindow);
-      this.addToContents(stateKey, stateWindow, value);
-      this.currentTrigger = this.triggerEntry(this.windowKeyOf(actual), actual, true);
-      const result = this.trigger.onElement(value, timestamp, actual, this.triggerContext);
-      if (isFire(result)) this.emitContents(actual, stateKey);
-      if (isPurge(result)) this.deleteContents(stateKey);
-      this.registerCleanupTimer(actual);
-    }
+    for (const window of windows) if (!this.addToMergedWindow(value, timestamp, this.addMergingWindow(window))) skipped = false;
     return skipped;
+  }
+
+  /** Adds the element to `actual`, the window its own window merged into; true when that window is late (skipped). */
+  private addToMergedWindow(value: unknown, timestamp: number, actual: Window): boolean {
+    if (this.isWindowLate(actual)) {
+      this.retireWindow(actual);
+      return true;
+    }
+    const stateWindow = this.currentEntries.merged!.get(this.windowKeyOf(actual))!.stateWindow;
+    const stateKey = this.windowKeyOf(stateWindow);
+    this.addToContents(stateKey, stateWindow, value);
+    this.currentTrigger = this.triggerEntry(this.windowKeyOf(actual), actual, true);
+    const result = this.trigger.onElement(value, timestamp, actual, this.triggerContext);
+    if (isFire(result)) this.emitContents(actual, stateKey);
+    if (isPurge(result)) this.deleteContents(stateKey);
+    this.registerCleanupTimer(actual);
+    return false;
   }
 
   private addToContents(key: WindowKey, window: Window, value: unknown): WindowContents {
@@ -333,7 +345,10 @@ export class WindowOperator implements StreamOperator {
   private addMergingWindow(newWindow: Window): Window {
     const kw = this.currentEntries;
     const mapping = (kw.merged ??= new Map());
-    if (this.mergesTimeWindows) return this.addSessionWindow(mapping, newWindow as TimeWindow);
+    if (this.mergesTimeWindows) {
+      const w = newWindow as TimeWindow;
+      return this.addSessionWindow(mapping, w.start, w.end, w);
+    }
     const assigner = this.assigner;
     const existing = [...mapping.values()].map((m) => m.window);
     const groups: Array<{ result: Window; merged: Window[] }> = [];
@@ -379,23 +394,26 @@ export class WindowOperator implements StreamOperator {
    * touching only the others would touch one of them). This skips listing, sorting and re-merging all
    * of the key's windows for every element.
    */
-  private addSessionWindow(mapping: Map<WindowKey, SessionEntry>, newWindow: TimeWindow): Window {
-    // Most elements touch one session: no list is made unless they touch more.
+  private addSessionWindow(mapping: Map<WindowKey, SessionEntry>, newStart: number, newEnd: number, made: TimeWindow | undefined): Window {
+    // Most elements touch one session: no list is made unless they touch more, and no window for the
+    // element itself unless it starts a session of its own (`made`: the caller already had one).
     let only: SessionEntry | undefined;
     let touched: SessionEntry[] | undefined;
     for (const m of mapping.values()) {
-      if (!(m.window as TimeWindow).intersects(newWindow)) continue;
+      const w = m.window as TimeWindow;
+      if (!(w.start <= newEnd && newStart <= w.end)) continue; // TimeWindow.intersects
       if (only === undefined) only = m;
       else (touched ??= [only]).push(m);
     }
     if (only === undefined) {
+      const newWindow = made ?? new TimeWindow(newStart, newEnd);
       mapping.set(this.windowKeyOf(newWindow), { window: newWindow, stateWindow: newWindow });
       return newWindow;
     }
     if (touched === undefined) {
       const old = only.window as TimeWindow;
-      const start = Math.min(old.start, newWindow.start);
-      const end = Math.max(old.end, newWindow.end);
+      const start = Math.min(old.start, newStart);
+      const end = Math.max(old.end, newEnd);
       // The new window inside the session: nothing merges, the session stays as it is.
       if (start === old.start && end === old.end) return old;
       const result = new TimeWindow(start, end);
@@ -410,8 +428,8 @@ export class WindowOperator implements StreamOperator {
       return result;
     }
     touched.sort((a, b) => (a.window as TimeWindow).start - (b.window as TimeWindow).start);
-    let start = newWindow.start;
-    let end = newWindow.end;
+    let start = newStart;
+    let end = newEnd;
     const mergedWindows: Window[] = [];
     const others: Window[] = [];
     const stateWindow = touched[0]!.stateWindow;

@@ -305,3 +305,13 @@ export function assignsByProcessingTimeOnly(assigner: WindowAssigner<unknown, Wi
     assign === ProcessingTimeSessionWindows.prototype.assignWindows
   );
 }
+
+/**
+ * The gap of a built-in EventTimeSessionWindows (assignWindows and mergeWindows not overridden), else
+ * undefined. A window operator can then place an element's session `[t, t + gap)` without building the
+ * window and its array first.
+ */
+export function eventTimeSessionGap(assigner: WindowAssigner<unknown, Window>): number | undefined {
+  if (!(assigner instanceof EventTimeSessionWindows) || assigner.assignWindows !== EventTimeSessionWindows.prototype.assignWindows) return undefined;
+  return mergesTimeWindows(assigner) ? assigner.gap : undefined;
+}
