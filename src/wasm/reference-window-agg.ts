@@ -328,11 +328,33 @@ export function snapshotRecordSize(config: ResolvedWindowAggConfig): number {
 }
 
 export function encodeSnapshot(snapshot: WindowAggSnapshot): Uint8Array {
+  return encodeSnapshotColumns(
+    snapshot,
+    snapshot.keys.map(({ key }) => key),
+    snapshot.keys.map(({ keyGroup }) => keyGroup),
+  );
+}
+
+const keyEncoder = new TextEncoder();
+
+/**
+ * {@link encodeSnapshot} with the key table as two columns (`keys[i]` in key group `keyGroups[i]`),
+ * so a snapshot of a million keys is written without a million `{ key, keyGroup }` objects.
+ */
+export function encodeSnapshotColumns(snapshot: Omit<WindowAggSnapshot, 'keys'>, keys: ReadonlyArray<string | number>, keyGroups: ArrayLike<number>): Uint8Array {
   const { config } = snapshot;
-  const encoder = new TextEncoder();
-  const encodedKeys = snapshot.keys.map(({ key }) => (typeof key === 'string' ? encoder.encode(key) : undefined));
+  const keyCount = keys.length;
+  let encodedKeys: Array<Uint8Array | undefined> | undefined;
   let keyBytes = 0;
-  for (const bytes of encodedKeys) keyBytes += 5 + (bytes === undefined ? 8 : 4 + bytes.length);
+  for (let i = 0; i < keyCount; i++) {
+    const key = keys[i];
+    if (typeof key === 'string') {
+      encodedKeys ??= new Array<Uint8Array | undefined>(keyCount);
+      const bytes = keyEncoder.encode(key);
+      encodedKeys[i] = bytes;
+      keyBytes += 9 + bytes.length;
+    } else keyBytes += 13;
+  }
   const headerBytes = 8 + 32 + 2 + 3 * config.aggs.length + 16 + 4;
   const total = headerBytes + keyBytes + 8 + snapshot.records.length;
   const out = new Uint8Array(total);
@@ -356,14 +378,14 @@ export function encodeSnapshot(snapshot: WindowAggSnapshot): Uint8Array {
   view.setFloat64(p, snapshot.watermark, true);
   view.setInt32(p + 8, snapshot.keyGroupFrom, true);
   view.setInt32(p + 12, snapshot.keyGroupTo, true);
-  view.setUint32(p + 16, snapshot.keys.length, true);
+  view.setUint32(p + 16, keyCount, true);
   p += 20;
-  snapshot.keys.forEach(({ key, keyGroup }, i) => {
-    view.setInt32(p, keyGroup, true);
-    const bytes = encodedKeys[i];
+  for (let i = 0; i < keyCount; i++) {
+    view.setInt32(p, keyGroups[i]!, true);
+    const bytes = encodedKeys?.[i];
     if (bytes === undefined) {
       view.setUint8(p + 4, 0);
-      view.setFloat64(p + 5, key as number, true);
+      view.setFloat64(p + 5, keys[i] as number, true);
       p += 13;
     } else {
       view.setUint8(p + 4, 1);
@@ -371,7 +393,7 @@ export function encodeSnapshot(snapshot: WindowAggSnapshot): Uint8Array {
       out.set(bytes, p + 9);
       p += 9 + bytes.length;
     }
-  });
+  }
   view.setUint32(p, snapshot.recordSize, true);
   view.setUint32(p + 4, snapshot.recordCount, true);
   p += 8;

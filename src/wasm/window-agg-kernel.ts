@@ -5,7 +5,7 @@ import {
   checkSnapshotConfig,
   decodeSnapshot,
   emptyWindowResults,
-  encodeSnapshot,
+  encodeSnapshotColumns,
   KeyDictionary,
   type ResolvedWindowAggConfig,
   resolveWindowAggConfig,
@@ -248,29 +248,36 @@ export class WindowAggKernel implements WindowAggregator {
         const listening = this.pendingCopies.indexOf(copy);
         if (listening >= 0) this.pendingCopies.splice(listening, 1);
         const { released, tables } = copy;
-        const keyOf = (id: number): { key: string | number; keyGroup: number } => {
-          const before = released.get(id);
-          if (before !== undefined) return before;
-          if (tables !== undefined) return { key: tables.keys[id] as string | number, keyGroup: tables.groups[id]! };
-          return { key: this.dictionary.keyOf(id) as string | number, keyGroup: this.dictionary.groupOf(id) };
-        };
+        const copiedKeys = tables?.keys;
+        const copiedGroups = tables?.groups;
         // Replace per-instance key ids by indices into the snapshot's own key table.
         const words = new Int32Array(records.buffer, records.byteOffset, byteLength >> 2);
         const stride = recordSize >> 2;
         const indexOfId = new Int32Array(this.dictionary.highWater).fill(-1);
-        const keys: Array<{ key: string | number; keyGroup: number }> = [];
+        const keys: Array<string | number> = [];
+        const keyGroups: number[] = [];
         for (let r = 0; r < recordCount; r++) {
           const id = words[r * stride]!;
           let index = indexOfId[id]!;
           if (index < 0) {
             index = keys.length;
             indexOfId[id] = index;
-            keys.push(keyOf(id));
+            const before = released.size > 0 ? released.get(id) : undefined;
+            if (before !== undefined) {
+              keys.push(before.key);
+              keyGroups.push(before.keyGroup);
+            } else if (copiedKeys !== undefined) {
+              keys.push(copiedKeys[id] as string | number);
+              keyGroups.push(copiedGroups![id]!);
+            } else {
+              keys.push(this.dictionary.keyOf(id) as string | number);
+              keyGroups.push(this.dictionary.groupOf(id));
+            }
           }
           words[r * stride] = index;
         }
-        encoded = encodeSnapshot({ config, watermark, keyGroupFrom, keyGroupTo, keys, recordSize, recordCount, records });
-        // encodeSnapshot copied the records: the buffer can take the next snapshot's copy.
+        encoded = encodeSnapshotColumns({ config, watermark, keyGroupFrom, keyGroupTo, recordSize, recordCount, records }, keys, keyGroups);
+        // The encoding copied the records: the buffer can take the next snapshot's copy.
         if (this.spareSnapshotBuffer === undefined || this.spareSnapshotBuffer.byteLength < buffer.byteLength) this.spareSnapshotBuffer = buffer;
         return encoded;
       },
