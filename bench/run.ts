@@ -1,4 +1,5 @@
 import { runCheckpointBench } from './checkpoint-bench.ts';
+import { runFlightsBench } from './flights-bench.ts';
 import { runKernelBench } from './kernel-bench.ts';
 import { runKernelE2eBench } from './kernel-e2e-bench.ts';
 import { runWindowTsBench } from './window-ts-bench.ts';
@@ -42,6 +43,16 @@ const benches: Record<string, () => Promise<void>> = {
     console.log(`  ratio on/off: ${r.ratio.toFixed(2)} (target >= 0.9)`);
     console.log(`  1M live window accumulators: synchronous part ${r.syncMs.toFixed(1)} ms (target < 20 ms), checkpoint ${(r.sizeBytes / 1e6).toFixed(1)} MB, barrier to durable ${r.durationMs.toFixed(0)} ms`);
     console.log(`  restore: decode ${r.decodeMs.toFixed(0)} ms, deploy with state ${r.restoreMs.toFixed(0)} ms`);
+  },
+  async flights() {
+    const r = await runFlightsBench();
+    const rate = (s: number) => `${(r.flights / s / 1e6).toFixed(2)}M flights/s`;
+    console.log(`flights: ${r.flights.toLocaleString('en')} BTS flights (flights-3m.parquet) -> hourly count + avg delay per origin airport, ${r.windows.toLocaleString('en')} windows (median of 3 interleaved rounds)`);
+    console.log(`  DuckDB GROUP BY           ${r.duckdbSeconds.toFixed(2)} s  ${rate(r.duckdbSeconds)}`);
+    console.log(`  Freshet, Wasm kernel      ${r.wasmSeconds.toFixed(2)} s  ${rate(r.wasmSeconds)}`);
+    console.log(`  Freshet, TypeScript path  ${r.jsSeconds.toFixed(2)} s  ${rate(r.jsSeconds)}`);
+    console.log(`  of which reading the Parquet file (source alone) ${r.sourceSeconds.toFixed(2)} s`);
+    console.log(`  ratio Freshet (Wasm) / DuckDB: ${(r.wasmSeconds / r.duckdbSeconds).toFixed(2)}x (target <= 2x)`);
   },
   async nexmark() {
     // Flags: --events=N (default 10M), --warmup=N, --queries=q0,q5, --parallelism=1,2
