@@ -104,7 +104,8 @@ export class ParquetCursor implements LogCursor<ParquetOffset> {
     if (rows.length !== rowEnd - rowStart) {
       throw new Error(`Row group ${group} of '${parquet.name}' should hold ${rowEnd - rowStart} rows, decoded ${rows.length}`);
     }
-    for (const row of rows) normalize(row);
+    const fields = fieldsToNormalize(parquet.metadata);
+    for (const row of rows) normalizeRow(row, fields);
     this.rows = rows;
     this.rowsStart = rowStart;
     return this.next();
@@ -116,6 +117,41 @@ export class ParquetCursor implements LogCursor<ParquetOffset> {
     const timestamp = tryEventTime(this.eventTime, value);
     if (typeof timestamp !== 'number') return { kind: 'malformed', line: this.row, text: rowText(value), error: timestamp.error, after };
     return { kind: 'record', value, timestamp, after };
+  }
+}
+
+/**
+ * Top-level columns whose values may hold a BigInt or a nested value (INT64 that is not a timestamp,
+ * lists, structs, maps), from the file's schema: only those are looked at row by row.
+ */
+function fieldsToNormalize(metadata: FileMetaData): string[] {
+  const schema = metadata.schema;
+  const fields: string[] = [];
+  /** Index just past the element at `i` and its descendants (the schema is flattened depth first). */
+  const after = (i: number): number => {
+    let next = i + 1;
+    for (let c = 0; c < (schema[i]!.num_children ?? 0); c++) next = after(next);
+    return next;
+  };
+  let i = 1;
+  for (let c = 0; c < (schema[0]?.num_children ?? 0); c++) {
+    const element = schema[i]!;
+    const nested = (element.num_children ?? 0) > 0 || element.repetition_type === 'REPEATED';
+    const timestamp = element.logical_type?.type === 'TIMESTAMP' || element.converted_type === 'TIMESTAMP_MILLIS' || element.converted_type === 'TIMESTAMP_MICROS';
+    if (nested || (element.type === 'INT64' && !timestamp) || element.type === 'INT96') fields.push(element.name);
+    i = after(i);
+  }
+  return fields;
+}
+
+function normalizeRow(row: Record<string, unknown>, fields: readonly string[]): void {
+  for (let f = 0; f < fields.length; f++) {
+    const k = fields[f]!;
+    const v = row[k];
+    if (typeof v !== 'bigint' && (v === null || typeof v !== 'object')) continue;
+    // defineProperty, so a column named "__proto__" stays data and cannot replace the prototype.
+    if (k === '__proto__') Object.defineProperty(row, k, { value: normalize(v), enumerable: true, writable: true, configurable: true });
+    else row[k] = normalize(v);
   }
 }
 
