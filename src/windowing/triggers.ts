@@ -77,6 +77,20 @@ export class ProcessingTimeTrigger extends Trigger<unknown, Window> {
   }
 }
 
+/**
+ * The time domain in which `trigger`'s onElement does nothing but register a timer at the window's
+ * end, while that end is ahead of the domain's clock (the built-in EventTimeTrigger and
+ * ProcessingTimeTrigger, unless a subclass overrides onElement); else undefined. Calling it again for
+ * a window whose end timer is already registered changes nothing, so a window operator may skip it
+ * for the second and later elements of a window.
+ */
+export function onElementRegistersEndTimerOnly(trigger: Trigger<unknown, Window>): 'event' | 'processing' | undefined {
+  const onElement = trigger.onElement;
+  if (onElement === EventTimeTrigger.prototype.onElement) return 'event';
+  if (onElement === ProcessingTimeTrigger.prototype.onElement) return 'processing';
+  return undefined;
+}
+
 /** Never fires. The default trigger of GlobalWindows: pair it with another trigger. */
 export class NeverTrigger extends Trigger<unknown, Window> {
   private static readonly INSTANCE = new NeverTrigger();
