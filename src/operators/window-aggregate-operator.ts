@@ -2,6 +2,7 @@ import { BuiltinAggregate } from '../api/agg.ts';
 import type { Collector, ProcessWindowFunctionContext } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import type { RecordBatch } from '../runtime/stream-element.ts';
+import { KeyDictionary } from '../state/key-dictionary.ts';
 import type { Key } from '../state/key-groups.ts';
 import { EventTimeTrigger } from '../windowing/triggers.ts';
 import { SlidingEventTimeWindows, TumblingEventTimeWindows } from '../windowing/window-assigners.ts';
@@ -24,7 +25,8 @@ interface Bucket {
   fired: boolean;
   keys: Key[];
   keyGroups: number[];
-  index: Map<Key, number>;
+  /** Slot + 1 of each key by its id in the operator's key dictionary; 0 where the key has none here. */
+  slotById: Int32Array;
   acc: Float64Array;
 }
 
@@ -66,6 +68,14 @@ export class WindowAggregateOperator implements StreamOperator {
   private readonly live: Bucket[] = [];
   private watermark = -Infinity;
   private lastBucket: Bucket | undefined;
+  /**
+   * Dense ids for the keys of live windows, shared by all buckets: one lookup per record, whatever
+   * the number of windows it goes to, and a bucket indexes its slots by id instead of keeping a Map
+   * that grows (and rehashes) anew every window. Rebuilt from the live buckets when most ids are stale.
+   */
+  private keyIds = new KeyDictionary();
+  /** Start of the last record's latest window: later records in `[start, start + slide)` share it. */
+  private lastStart = NaN;
   private readonly windowFunction: WindowFunctionInstance;
   private outputTimestamp = NaN;
   private firingWindow: Window | undefined;
@@ -111,6 +121,8 @@ export class WindowAggregateOperator implements StreamOperator {
     const { size, slide, offset, lateness, width, kinds, offsets } = this;
     const columns = this.aggregate.extractColumns(values, this.columns);
     const aggregations = kinds.length;
+    const keyIds = this.keyIds;
+    let cachedStart = this.lastStart;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       const ts = timestamps[i]!;
@@ -121,16 +133,20 @@ export class WindowAggregateOperator implements StreamOperator {
       }
       const watermark = this.watermark;
       let skipped = true;
-      const lastStart = ts - ((((ts - offset) % slide) + slide) % slide);
-      for (let start = lastStart; start > ts - size; start -= slide) {
+      // The formula gives the window-lattice start s with s <= ts < s + slide: a ts in that range gets the same s.
+      if (!(ts >= cachedStart && ts < cachedStart + slide)) cachedStart = ts - ((((ts - offset) % slide) + slide) % slide);
+      const key = keys[i]!;
+      let id = -1;
+      for (let start = cachedStart; start > ts - size; start -= slide) {
         const maxTimestamp = start + size - 1;
         if (maxTimestamp + lateness <= watermark) continue;
         skipped = false;
         let bucket = this.lastBucket;
         if (bucket === undefined || bucket.start !== start) bucket = this.bucket(start, maxTimestamp);
-        const key = keys[i]!;
-        let slot = bucket.index.get(key);
-        if (slot === undefined) slot = this.addKey(bucket, key, keyGroups[i]!);
+        if (id < 0) id = keyIds.idOf(key);
+        const slotById = bucket.slotById;
+        let slot = id < slotById.length ? slotById[id]! - 1 : -1;
+        if (slot < 0) slot = this.addKey(bucket, key, keyGroups[i]!, id);
         const acc = bucket.acc;
         const base = slot * width;
         for (let a = 0; a < aggregations; a++) {
@@ -160,12 +176,40 @@ export class WindowAggregateOperator implements StreamOperator {
         else this.lateRecordsDropped++;
       }
     }
+    this.lastStart = cachedStart;
+  }
+
+  /**
+   * Drops the ids of keys no live window holds, so the dictionary stays in proportion to recent state.
+   * Measured against the windows just freed too: with a stable key set, the next window (still filling)
+   * would otherwise look small and the dictionary be rebuilt every window.
+   */
+  private compactKeyIds(freedKeys: number): void {
+    let liveKeys = 0;
+    for (const bucket of this.live) liveKeys += bucket.keys.length;
+    if (this.keyIds.size <= 2 * (liveKeys + freedKeys) + 1024) return;
+    this.keyIds = new KeyDictionary();
+    for (const bucket of this.live) {
+      const slotById = new Int32Array(Math.max(16, bucket.keys.length));
+      bucket.slotById = slotById;
+      for (let slot = 0; slot < bucket.keys.length; slot++) this.setSlot(bucket, this.keyIds.idOf(bucket.keys[slot]!), slot);
+    }
+  }
+
+  private setSlot(bucket: Bucket, id: number, slot: number): void {
+    let slotById = bucket.slotById;
+    if (id >= slotById.length) {
+      slotById = new Int32Array(Math.max(id + 1, slotById.length * 2));
+      slotById.set(bucket.slotById);
+      bucket.slotById = slotById;
+    }
+    slotById[id] = slot + 1;
   }
 
   private bucket(start: number, maxTimestamp: number): Bucket {
     let bucket = this.buckets.get(start);
     if (bucket === undefined) {
-      bucket = { start, maxTimestamp, fired: maxTimestamp <= this.watermark, keys: [], keyGroups: [], index: new Map(), acc: new Float64Array(this.width * 16) };
+      bucket = { start, maxTimestamp, fired: maxTimestamp <= this.watermark, keys: [], keyGroups: [], slotById: new Int32Array(Math.max(16, this.keyIds.size)), acc: new Float64Array(this.width * 16) };
       this.buckets.set(start, bucket);
       if (!bucket.fired) insertByEnd(this.pending, bucket);
       insertByEnd(this.live, bucket);
@@ -174,11 +218,11 @@ export class WindowAggregateOperator implements StreamOperator {
     return bucket;
   }
 
-  private addKey(bucket: Bucket, key: Key, keyGroup: number): number {
+  private addKey(bucket: Bucket, key: Key, keyGroup: number, id: number): number {
     const slot = bucket.keys.length;
     bucket.keys.push(key);
     bucket.keyGroups.push(keyGroup);
-    bucket.index.set(key, slot);
+    this.setSlot(bucket, id, slot);
     const width = this.width;
     if ((slot + 1) * width > bucket.acc.length) {
       const grown = new Float64Array(bucket.acc.length * 2);
@@ -213,12 +257,17 @@ export class WindowAggregateOperator implements StreamOperator {
     if (fired > 0) pending.splice(0, fired);
     const live = this.live;
     let cleaned = 0;
+    let freedKeys = 0;
     while (cleaned < live.length && live[cleaned]!.maxTimestamp + this.lateness <= time) {
       const bucket = live[cleaned++]!;
+      freedKeys += bucket.keys.length;
       this.buckets.delete(bucket.start);
       if (this.lastBucket === bucket) this.lastBucket = undefined;
     }
-    if (cleaned > 0) live.splice(0, cleaned);
+    if (cleaned > 0) {
+      live.splice(0, cleaned);
+      this.compactKeyIds(freedKeys);
+    }
     this.output.emitWatermark(time);
   }
 
@@ -226,8 +275,9 @@ export class WindowAggregateOperator implements StreamOperator {
   windowsOf(key: Key): Array<{ window: Window; partial: unknown }> {
     const out: Array<{ window: Window; partial: unknown }> = [];
     for (const bucket of this.live) {
-      const slot = bucket.index.get(key);
-      if (slot !== undefined) out.push({ window: new TimeWindow(bucket.start, bucket.start + this.size), partial: this.aggregate.resultAt(bucket.acc, slot * this.width) });
+      const id = this.keyIds.find(key);
+      const slot = id >= 0 && id < bucket.slotById.length ? bucket.slotById[id]! - 1 : -1;
+      if (slot >= 0) out.push({ window: new TimeWindow(bucket.start, bucket.start + this.size), partial: this.aggregate.resultAt(bucket.acc, slot * this.width) });
     }
     return out;
   }
@@ -271,7 +321,8 @@ export class WindowAggregateOperator implements StreamOperator {
               this.pending.splice(this.pending.indexOf(bucket), 1);
             }
           }
-          const slot = this.addKey(bucket, saved.keys[i]!, group);
+          const key = saved.keys[i]!;
+          const slot = this.addKey(bucket, key, group, this.keyIds.idOf(key));
           bucket.acc.set(saved.acc.subarray(i * width, (i + 1) * width), slot * width);
         }
       }
