@@ -120,6 +120,17 @@ describe('key groups', () => {
     );
   });
 
+  it('keyGroupOf is hash mod maxParallelism at the edges of its int32 arithmetic (hashes above 2^31, maxParallelism around 2^15)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })), fc.constantFrom(1, 2, 3, 127, 128, 32_767, 32_768, 32_769, 65_536, 2 ** 31), (key, maxParallelism) => {
+        expect(keyGroupOf(key, maxParallelism)).toBe(hashKey(key) % maxParallelism);
+      }),
+      { numRuns: 2000 },
+    );
+    const high = [...Array(1000).keys()].find((k) => hashKey(k) >= 2 ** 31 && hashKey(k) % 32_768 !== 0)!;
+    expect(keyGroupOf(high, 32_768)).toBe(hashKey(high) % 32_768);
+  });
+
   it('keyGroupRangeFor and subtaskForKeyGroup match Flink and agree: every key group is owned by exactly one subtask', () => {
     fc.assert(
       fc.property(
