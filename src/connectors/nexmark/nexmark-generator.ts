@@ -62,6 +62,11 @@ export function lastBase0AuctionId(n: number): number {
 }
 
 const LN_10 = Math.LN10;
+
+/** Math.round(y) for y >= 0.5, where it equals floor(y + 0.5) exactly (see nextPrice). */
+function roundAtLeastHalf(y: number): number {
+  return Math.floor(y + 0.5);
+}
 const POOL_MASK = STRING_POOL_SIZE - 1;
 const PADDING_MASK = PADDING_VARIANTS - 1;
 /** Ids, prices and times of an auction (8 bytes each), as the reference counts its size. */
@@ -228,7 +233,10 @@ export class NexmarkGenerator {
 
   /** Log-uniform over [1, 10^6) dollars, in cents: 100 ..= 100 000 000. */
   private nextPrice(): number {
-    return Math.round(Math.exp(this.random.nextDouble() * 6 * LN_10) * 100);
+    // floor(y + 0.5) is Math.round(y) for every y >= 0.5 (y + 0.5 is exact, or rounds onto the power
+    // of two it reaches), and y >= 100 here; V8 compiles Math.round to a much slower sequence than
+    // Math.floor (a fifth of the generator's time per bid, on its own).
+    return roundAtLeastHalf(Math.exp(this.random.nextDouble() * 6 * LN_10) * 100);
   }
 
   /**
@@ -244,7 +252,8 @@ export class NexmarkGenerator {
   private extra(currentSize: number, averageSize: number): string {
     if (currentSize > averageSize) return '';
     const desired = averageSize - currentSize;
-    const delta = Math.round(desired * 0.2);
+    // desired is an integer >= 0: below 0.5 its fifth is 0, 0.2 or 0.4, which round to 0 either way.
+    const delta = desired < 3 ? 0 : roundAtLeastHalf(desired * 0.2);
     const length = desired - delta + (delta === 0 ? 0 : this.random.nextInt(2 * delta));
     return this.strings.pad(length, this.random.nextU32() & PADDING_MASK);
   }
