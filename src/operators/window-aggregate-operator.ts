@@ -74,6 +74,8 @@ export class WindowAggregateOperator implements StreamOperator {
    * that grows (and rehashes) anew every window. Rebuilt from the live buckets when most ids are stale.
    */
   private keyIds = new KeyDictionary();
+  /** The current batch's key ids (scratch, reused across batches). */
+  private batchIds: Int32Array = new Int32Array(1024);
   /** Start of the last record's latest window: later records in `[start, start + slide)` share it. */
   private lastStart = NaN;
   private readonly windowFunction: WindowFunctionInstance;
@@ -121,7 +123,7 @@ export class WindowAggregateOperator implements StreamOperator {
     const { size, slide, offset, lateness, width, kinds, offsets } = this;
     const columns = this.aggregate.extractColumns(values, this.columns);
     const aggregations = kinds.length;
-    const keyIds = this.keyIds;
+    const ids = (this.batchIds = this.keyIds.idsOf(keys, values.length, this.batchIds));
     let cachedStart = this.lastStart;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
@@ -135,18 +137,16 @@ export class WindowAggregateOperator implements StreamOperator {
       let skipped = true;
       // The formula gives the window-lattice start s with s <= ts < s + slide: a ts in that range gets the same s.
       if (!(ts >= cachedStart && ts < cachedStart + slide)) cachedStart = ts - ((((ts - offset) % slide) + slide) % slide);
-      const key = keys[i]!;
-      let id = -1;
+      const id = ids[i]!;
       for (let start = cachedStart; start > ts - size; start -= slide) {
         const maxTimestamp = start + size - 1;
         if (maxTimestamp + lateness <= watermark) continue;
         skipped = false;
         let bucket = this.lastBucket;
         if (bucket === undefined || bucket.start !== start) bucket = this.bucket(start, maxTimestamp);
-        if (id < 0) id = keyIds.idOf(key);
         const slotById = bucket.slotById;
         let slot = id < slotById.length ? slotById[id]! - 1 : -1;
-        if (slot < 0) slot = this.addKey(bucket, key, keyGroups[i]!, id);
+        if (slot < 0) slot = this.addKey(bucket, keys[i]!, keyGroups[i]!, id);
         const acc = bucket.acc;
         const base = slot * width;
         for (let a = 0; a < aggregations; a++) {

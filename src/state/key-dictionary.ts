@@ -46,6 +46,16 @@ export class KeyDictionary {
     return this.size++;
   }
 
+  /**
+   * `idOf` of `keys[0 .. n)` into `out` (grown if short; the array holding the ids is returned). One
+   * tight loop over a batch keeps many lookups in flight at once: their cache misses overlap.
+   */
+  idsOf(keys: readonly Key[], n: number, out: Int32Array): Int32Array {
+    if (out.length < n) out = new Int32Array(Math.max(n, 2 * out.length));
+    for (let i = 0; i < n; i++) out[i] = this.idOf(keys[i]!);
+    return out;
+  }
+
   /** The key's id, or -1 if it has none (nothing is assigned). */
   find(key: Key): number {
     if (typeof key === 'number' && (key | 0) === key) {

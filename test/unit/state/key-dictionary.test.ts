@@ -36,3 +36,15 @@ describe('KeyDictionary', () => {
     expect(ids.size).toBe(keys.length);
   });
 });
+
+describe('KeyDictionary.idsOf', () => {
+  it('is idOf of each key in order, growing the output array when short', () => {
+    const ids = new KeyDictionary();
+    const keys = [5, 'a', 5, 1.5, 'a', 7, 2 ** 40];
+    const out = ids.idsOf(keys, keys.length, new Int32Array(2));
+    expect(Array.from(out.subarray(0, keys.length))).toEqual([0, 1, 0, 2, 1, 3, 4]);
+    const reused = new Int32Array(16);
+    expect(ids.idsOf([7, 5], 2, reused)).toBe(reused);
+    expect(Array.from(reused.subarray(0, 2))).toEqual([3, 0]);
+  });
+});
