@@ -121,7 +121,7 @@ export class NexmarkGenerator {
     this.lastDateTime = timestamp;
     this.random.reset(n);
     const offset = n % PROPORTION_DENOMINATOR;
-    if (offset >= PERSON_PROPORTION + AUCTION_PROPORTION) return { kind: 'bid', bid: this.bid(n, timestamp) };
+    if (offset >= PERSON_PROPORTION + AUCTION_PROPORTION) return { kind: 'bid', bid: this.bid((n - offset) / PROPORTION_DENOMINATOR, timestamp) };
     if (offset >= PERSON_PROPORTION) return { kind: 'auction', auction: this.auction(n, timestamp) };
     return { kind: 'person', person: this.person(n, timestamp) };
   }
@@ -154,7 +154,7 @@ export class NexmarkGenerator {
     if (random.nextInt(config.hotSellersRatio) > 0) {
       seller = Math.floor(lastBase0PersonId(n) / HOT_SELLER_RATIO) * HOT_SELLER_RATIO;
     } else {
-      seller = this.nextBase0PersonId(n);
+      seller = this.nextBase0PersonId(lastBase0PersonId(n));
     }
     const category = FIRST_CATEGORY_ID + random.nextInt(NUM_CATEGORIES);
     const initialBid = this.nextPrice();
@@ -177,21 +177,28 @@ export class NexmarkGenerator {
     };
   }
 
-  private bid(n: number, timestamp: number): Bid {
+  /**
+   * A bid of block `epoch` (event number div 50): the block's person and auctions come before its
+   * bids, so they are the newest (lastBase0PersonId and lastBase0AuctionId without their divisions,
+   * which were a visible part of a bid's cost).
+   */
+  private bid(epoch: number, timestamp: number): Bid {
     const random = this.random;
     const config = this.config;
+    const lastPerson = epoch * PERSON_PROPORTION + PERSON_PROPORTION - 1;
+    const lastAuction = epoch * AUCTION_PROPORTION + AUCTION_PROPORTION - 1;
     let auction: number;
     if (random.nextInt(config.hotAuctionRatio) > 0) {
-      auction = Math.floor(lastBase0AuctionId(n) / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO;
+      auction = Math.floor(lastAuction / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO;
     } else {
-      auction = this.nextBase0AuctionId(n);
+      auction = this.nextBase0AuctionId(lastAuction);
     }
     let bidder: number;
     if (random.nextInt(config.hotBiddersRatio) > 0) {
       // The second person of the batch, so hot bidders and hot sellers differ.
-      bidder = Math.floor(lastBase0PersonId(n) / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1;
+      bidder = Math.floor(lastPerson / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1;
     } else {
-      bidder = this.nextBase0PersonId(n);
+      bidder = this.nextBase0PersonId(lastPerson);
     }
     const price = this.nextPrice();
     let channel: string;
@@ -217,16 +224,15 @@ export class NexmarkGenerator {
     };
   }
 
-  /** One of the `numActivePeople` newest people, or up to PERSON_ID_LEAD not yet created. */
-  private nextBase0PersonId(n: number): number {
-    const numPeople = lastBase0PersonId(n) + 1;
+  /** One of the `numActivePeople` newest people (the newest is `lastPerson`), or up to PERSON_ID_LEAD not yet created. */
+  private nextBase0PersonId(lastPerson: number): number {
+    const numPeople = lastPerson + 1;
     const activePeople = Math.min(numPeople, this.config.numActivePeople);
     return numPeople - activePeople + this.random.nextLong(activePeople + PERSON_ID_LEAD);
   }
 
-  /** One of the `numInFlightAuctions` newest auctions, or up to AUCTION_ID_LEAD not yet created. */
-  private nextBase0AuctionId(n: number): number {
-    const maxAuction = lastBase0AuctionId(n);
+  /** One of the `numInFlightAuctions` newest auctions (the newest is `maxAuction`), or up to AUCTION_ID_LEAD not yet created. */
+  private nextBase0AuctionId(maxAuction: number): number {
     const minAuction = Math.max(maxAuction - this.config.numInFlightAuctions, 0);
     return minAuction + this.random.nextLong(maxAuction - minAuction + 1 + AUCTION_ID_LEAD);
   }
