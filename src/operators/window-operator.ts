@@ -8,6 +8,7 @@ import { clearTimers, TimerQueue, timerScope, timerTimes, type TimerScope } from
 import { isFire, isPurge, type OnMergeContext, type Trigger } from '../windowing/trigger.ts';
 import { onElementRegistersEndTimerOnly } from '../windowing/triggers.ts';
 import { assignsByProcessingTimeOnly, eventTimeSessionGap, mergesTimeWindows, type WindowAssigner } from '../windowing/window-assigners.ts';
+import { WindowKeyMap } from '../windowing/window-key-map.ts';
 import { GlobalWindow, TimeWindow, type Window } from '../windowing/window.ts';
 import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
 
@@ -81,8 +82,8 @@ interface WindowContents {
  * two Map lookups per element. Cleared by every removal of this key's contents or trigger entries.
  */
 interface KeyWindows {
-  contents: Map<WindowKey, WindowContents>;
-  triggers: Map<WindowKey, TriggerEntry>;
+  contents: WindowKeyMap<WindowContents>;
+  triggers: WindowKeyMap<TriggerEntry>;
   merged: Map<WindowKey, SessionEntry> | null;
   lastWindowKey: WindowKey | undefined;
   lastContents: WindowContents | undefined;
@@ -620,7 +621,7 @@ export class WindowOperator implements StreamOperator {
     const map = this.groups[keyGroup - this.ctx.keyGroupRange.start]!;
     let kw = map.get(key);
     if (kw === undefined) {
-      kw = { contents: new Map(), triggers: new Map(), merged: null, lastWindowKey: undefined, lastContents: undefined, lastTrigger: undefined };
+      kw = { contents: new WindowKeyMap(), triggers: new WindowKeyMap(), merged: null, lastWindowKey: undefined, lastContents: undefined, lastTrigger: undefined };
       map.set(key, kw);
     }
     this.currentEntries = kw;
@@ -693,7 +694,7 @@ export class WindowOperator implements StreamOperator {
       }
       return out;
     }
-    return [...kw.contents.values()].map(({ window, acc }) => ({ window, partial: partialOf(acc) }));
+    return kw.contents.values().map(({ window, acc }) => ({ window, partial: partialOf(acc) }));
   }
 
   snapshotState(): OperatorSnapshot {
@@ -702,8 +703,8 @@ export class WindowOperator implements StreamOperator {
       if (map.size === 0) return;
       state.groups[this.ctx.keyGroupRange.start + i] = [...map].map(([key, kw]) => ({
         key,
-        contents: [...kw.contents.values()].map(({ window, acc }) => [windowToJson(window), structuredClone(acc)]),
-        triggers: [...kw.triggers.values()].map((e) => ({
+        contents: kw.contents.values().map(({ window, acc }) => [windowToJson(window), structuredClone(acc)]),
+        triggers: kw.triggers.values().map((e) => ({
           window: windowToJson(e.window),
           event: e.eventTimers === null ? [] : timerTimes(e.eventTimers),
           processing: e.processingTimers === null ? [] : timerTimes(e.processingTimers),
