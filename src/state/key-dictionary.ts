@@ -25,7 +25,12 @@ export class KeyDictionary {
   private shift = 22;
   private intCount = 0;
   private readonly others = new Map<Key, number>();
-  size = 0;
+  private count = 0;
+
+  /** Ids given out so far (the next id). */
+  get size(): number {
+    return this.count;
+  }
 
   /** The key's id, assigning the next one if the key is new. */
   idOf(key: Key): number {
@@ -42,8 +47,8 @@ export class KeyDictionary {
     }
     const id = this.others.get(key);
     if (id !== undefined) return id;
-    this.others.set(key, this.size);
-    return this.size++;
+    this.others.set(key, this.count);
+    return this.count++;
   }
 
   /**
@@ -71,7 +76,7 @@ export class KeyDictionary {
   }
 
   private addInt(key: number, entry: number): number {
-    const id = this.size++;
+    const id = this.count++;
     this.table[2 * entry] = key;
     this.table[2 * entry + 1] = id + 1;
     // At most half full, so probe runs stay short.
