@@ -1,6 +1,4 @@
 import type { BuiltinAggregate } from '../api/agg.ts';
-import type { Collector, ProcessWindowFunctionContext } from '../api/functions.ts';
-import type { OutputTag } from '../api/output-tag.ts';
 import type { Key } from '../state/key-groups.ts';
 import type { WindowAggConfig, WindowResults } from '../wasm/reference-window-agg.ts';
 import { SlidingEventTimeWindows, type TumblingEventTimeWindows } from '../windowing/window-assigners.ts';
@@ -8,6 +6,7 @@ import { TimeWindow, type Window } from '../windowing/window.ts';
 import type { OperatorContext, Output } from './stream-operator.ts';
 import { isKernelEligible } from './window-aggregate-operator.ts';
 import type { WindowFunctionInstance, WindowParams } from './window-operator.ts';
+import { WindowFiring } from './window-firing.ts';
 
 /** The kernel configuration for an eligible window node: one numeric column per aggregation that reads a field. */
 export function kernelConfigOf(params: WindowParams): WindowAggConfig {
@@ -43,10 +42,7 @@ export class KernelWindowOutput {
   private readonly fieldAggs: number[];
   private readonly extracted: Array<Float64Array | undefined> = [];
   private readonly windowFunction: WindowFunctionInstance;
-  private outputTimestamp = NaN;
-  private firingWindow: Window | undefined;
-  private readonly collector: Collector<unknown>;
-  private readonly functionContext: ProcessWindowFunctionContext<Window>;
+  private readonly firing: WindowFiring;
   /** The watermark the kernel fired the current results at (what the window function sees). */
   watermark = -Infinity;
   /** Late elements dropped because no late side output was configured. */
@@ -63,16 +59,7 @@ export class KernelWindowOutput {
     this.config = kernelConfigOf(params);
     this.fieldAggs = this.aggregate.specs.flatMap((spec, i) => (spec.kind === 'count' ? [] : [i]));
     this.windowFunction = params.createWindowFunction();
-    this.collector = { collect: (value) => output.collect(value, this.outputTimestamp) };
-    const self = this;
-    this.functionContext = {
-      get window() {
-        return self.firingWindow!;
-      },
-      currentWatermark: () => this.watermark,
-      currentProcessingTime: () => ctx.clock.now(),
-      output: <S>(tag: OutputTag<S>, value: S) => output.collectSide(tag, value, this.outputTimestamp),
-    };
+    this.firing = new WindowFiring(output, ctx.clock, () => this.watermark);
   }
 
   open(): void | Promise<void> {
@@ -132,9 +119,7 @@ export class KernelWindowOutput {
         for (let j = 0; j < names.length; j++) fields[names[j]!] = values[j]![row]!;
         result = fields;
       }
-      this.outputTimestamp = maxTimestamp;
-      this.firingWindow = new TimeWindow(starts[row]!, ends[row]!);
-      this.windowFunction.process(keys[row] as Key, this.functionContext, [result], this.collector);
+      this.firing.fire(this.windowFunction, keys[row] as Key, new TimeWindow(starts[row]!, ends[row]!), maxTimestamp, [result]);
     }
   }
 

@@ -1,6 +1,4 @@
 import { BuiltinAggregate } from '../api/agg.ts';
-import type { Collector, ProcessWindowFunctionContext } from '../api/functions.ts';
-import type { OutputTag } from '../api/output-tag.ts';
 import type { RecordBatch } from '../runtime/stream-element.ts';
 import { KeyDictionary } from '../state/key-dictionary.ts';
 import type { Key } from '../state/key-groups.ts';
@@ -9,6 +7,7 @@ import { SlidingEventTimeWindows, TumblingEventTimeWindows } from '../windowing/
 import { TimeWindow, type Window } from '../windowing/window.ts';
 import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
 import type { WindowFunctionInstance, WindowParams } from './window-operator.ts';
+import { WindowFiring } from './window-firing.ts';
 
 /** Checkpointed: every live window with its keys, their key groups and accumulators (`width` slots per key). */
 export interface WindowAggregateState {
@@ -79,10 +78,7 @@ export class WindowAggregateOperator implements StreamOperator {
   /** Start of the last record's latest window: later records in `[start, start + slide)` share it. */
   private lastStart = NaN;
   private readonly windowFunction: WindowFunctionInstance;
-  private outputTimestamp = NaN;
-  private firingWindow: Window | undefined;
-  private readonly collector: Collector<unknown>;
-  private readonly functionContext: ProcessWindowFunctionContext<Window>;
+  private readonly firing: WindowFiring;
   lateRecordsDropped = 0;
 
   constructor(
@@ -101,16 +97,7 @@ export class WindowAggregateOperator implements StreamOperator {
     this.offset = assigner.offset;
     this.lateness = params.allowedLateness;
     this.windowFunction = params.createWindowFunction();
-    this.collector = { collect: (value) => output.collect(value, this.outputTimestamp) };
-    const self = this;
-    this.functionContext = {
-      get window() {
-        return self.firingWindow!;
-      },
-      currentWatermark: () => this.watermark,
-      currentProcessingTime: () => ctx.clock.now(),
-      output: <S>(tag: OutputTag<S>, value: S) => output.collectSide(tag, value, this.outputTimestamp),
-    };
+    this.firing = new WindowFiring(output, ctx.clock, () => this.watermark);
   }
 
   async onStart(): Promise<void> {
@@ -239,10 +226,9 @@ export class WindowAggregateOperator implements StreamOperator {
       this.output.collect(this.aggregate.fieldsInto(record, bucket.acc, slot * this.width), bucket.maxTimestamp);
       return;
     }
-    this.outputTimestamp = bucket.maxTimestamp;
-    this.firingWindow = new TimeWindow(bucket.start, bucket.start + this.size);
+    const window = new TimeWindow(bucket.start, bucket.start + this.size);
     const result = this.aggregate.resultAt(bucket.acc, slot * this.width);
-    this.windowFunction.process(bucket.keys[slot]!, this.functionContext, [result], this.collector);
+    this.firing.fire(this.windowFunction, bucket.keys[slot]!, window, bucket.maxTimestamp, [result]);
   }
 
   onWatermark(time: number): void {

@@ -11,6 +11,7 @@ import { assignsByProcessingTimeOnly, eventTimeSessionGap, mergesTimeWindows, ty
 import { WindowKeyMap } from '../windowing/window-key-map.ts';
 import { GlobalWindow, TimeWindow, type Window } from '../windowing/window.ts';
 import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
+import { WindowFiring } from './window-firing.ts';
 
 /** How a window keeps its elements: folded by reduce or aggregate, or all of them as a list. */
 export type WindowContentsSpec =
@@ -160,16 +161,13 @@ export class WindowOperator implements StreamOperator {
   /** Whether currentEntries is still the entry of currentKey in its group (not forgotten since). */
   private currentAttached = false;
   private currentTrigger: TriggerEntry | undefined;
-  private firingWindow: Window | undefined;
-  private outputTimestamp = NaN;
   /** Late elements dropped because no late side output was configured. */
   lateRecordsDropped = 0;
-  private readonly collector: Collector<unknown>;
-  private readonly functionContext: ProcessWindowFunctionContext<Window>;
   private readonly triggerContext: OnMergeContext;
   /** The trigger entries of the windows being merged, while the trigger's onMerge runs. */
   private mergedEntries: readonly TriggerEntry[] = [];
   private readonly windowFunction: WindowFunctionInstance;
+  private readonly firing: WindowFiring;
   private readonly contents: WindowContentsSpec;
 
   constructor(
@@ -194,16 +192,7 @@ export class WindowOperator implements StreamOperator {
       throw new Error(`${this.trigger.constructor.name} cannot be used with merging windows (${this.assigner.constructor.name})`);
     }
     for (let g = ctx.keyGroupRange.start; g <= ctx.keyGroupRange.end; g++) this.groups.push(new Map());
-    this.collector = { collect: (value) => output.collect(value, this.outputTimestamp) };
-    const self = this;
-    this.functionContext = {
-      get window() {
-        return self.firingWindow!;
-      },
-      currentWatermark: () => this.watermark,
-      currentProcessingTime: () => ctx.clock.now(),
-      output: <S>(tag: OutputTag<S>, value: S) => output.collectSide(tag, value, this.outputTimestamp),
-    };
+    this.firing = new WindowFiring(output, ctx.clock, () => this.watermark);
     this.triggerContext = {
       getCurrentWatermark: () => this.watermark,
       getCurrentProcessingTime: () => ctx.clock.now(),
@@ -605,9 +594,7 @@ export class WindowOperator implements StreamOperator {
     if (entry === undefined) return;
     const spec = this.contents;
     const elements = spec.kind === 'reduce' ? [entry.acc] : spec.kind === 'aggregate' ? [spec.fn.getResult(entry.acc)] : (entry.acc as unknown[]);
-    this.firingWindow = window;
-    this.outputTimestamp = window.maxTimestamp();
-    this.windowFunction.process(this.currentKey, this.functionContext, elements, this.collector);
+    this.firing.fire(this.windowFunction, this.currentKey, window, window.maxTimestamp(), elements);
   }
 
   // ---- per-key bookkeeping ---------------------------------------------------------------------
