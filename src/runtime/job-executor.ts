@@ -320,6 +320,9 @@ export class JobExecutor {
 
   private failure: unknown;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private signalFailed: () => void = () => {};
+  /** Settles once the job has failed (see drainAsync). */
+  private readonly failed = new Promise<void>((resolve) => (this.signalFailed = resolve));
   /** Longest stretch of processing before the run loop lets the event loop run. */
   private static readonly MAX_MS_WITHOUT_YIELD = 10;
   /** Reads pause while more asynchronous operations than this are in flight. */
@@ -339,13 +342,16 @@ export class JobExecutor {
     // The oldest first (a Set iterates in insertion order; tracked work never rejects): racing the
     // whole set instead costs O(n) per settled item, which is quadratic when a batch-mode replay
     // issues thousands of kernel-worker calls at once.
-    while (this.inFlight.size > limit && this.failure === undefined) await this.inFlight.values().next().value;
+    // Raced against the failure: newer work that fails must end the wait even while the oldest
+    // is still pending (say, a call to a worker that will never answer).
+    while (this.inFlight.size > limit && this.failure === undefined) await Promise.race([this.inFlight.values().next().value, this.failed]);
     if (this.failure !== undefined) throw this.failure;
   }
 
   /** Fails the job from outside the run loop (e.g. a sink commit failed); the loop throws it at its next step. */
   fail(error: unknown): void {
     this.failure ??= error;
+    this.signalFailed();
   }
 
   /** A checkpoint is durable: operators (sinks) commit. */
