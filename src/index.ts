@@ -80,6 +80,7 @@ export type {
   CheckpointHandle,
   CheckpointSummary,
   CheckpointKind,
+  WriteOptions as CheckpointWriteOptions,
 } from './checkpoint/storage/checkpoint-storage.ts';
 export type { JobExecutionResult, JobStatus, JobMetrics, JobEdge } from './runtime/job-client.ts';
 export { OperatorFailure } from './runtime/operator-failure.ts';

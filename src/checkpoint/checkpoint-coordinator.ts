@@ -140,9 +140,11 @@ export class CheckpointCoordinator implements SnapshotListener {
     try {
       await Promise.resolve(); // let the task that completed the alignment go on first
       const checkpoint = this.encode(p);
-      const handle = await this.storage.write(checkpoint);
       let size = 0;
       for (const blob of checkpoint.blobs.values()) size += blob.byteLength;
+      // The blobs were just encoded and nothing else holds them (storage may transfer them to a
+      // checksum thread, which detaches these arrays).
+      const handle = await this.storage.write(checkpoint, { handOver: true });
       const durationMs = performance.now() - p.startedAt;
       Object.assign(this.stats, { completed: this.stats.completed + 1, lastId: p.id, lastDurationMs: durationMs, lastSyncMs: syncMs, lastSizeBytes: size });
       this.stats.history.push({ id: p.id, kind: p.kind, status: 'completed', durationMs, sizeBytes: size });

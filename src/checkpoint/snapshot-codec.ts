@@ -37,8 +37,8 @@ class Writer {
   private buffer = new Uint8Array(1024);
   private view = new DataView(this.buffer.buffer);
   private length = 0;
-  /** Finished pieces in order: scratch segments and large arrays held by reference. */
-  private readonly pieces: Uint8Array[] = [];
+  /** Finished pieces in order: scratch segments, large arrays held by reference, bytes written at the end. */
+  private readonly pieces: Array<Uint8Array | LazyBytes> = [];
   private total = 0;
 
   private reserve(n: number): void {
@@ -81,6 +81,14 @@ class Writer {
     this.length += b.length;
   }
 
+  /** Like `bytes`, for bytes that write themselves into the result. */
+  lazy(b: LazyBytes): void {
+    this.u32(b.byteLength);
+    this.flushScratch();
+    this.pieces.push(b);
+    this.total += b.byteLength;
+  }
+
   private flushScratch(): void {
     if (this.length === 0) return;
     this.pieces.push(this.buffer.subarray(0, this.length));
@@ -97,8 +105,9 @@ class Writer {
     const out = new Uint8Array(this.total);
     let at = 0;
     for (const piece of this.pieces) {
-      out.set(piece, at);
-      at += piece.length;
+      if (piece instanceof Uint8Array) out.set(piece, at);
+      else piece.writeTo(out, at);
+      at += piece.byteLength;
     }
     return out;
   }
@@ -123,6 +132,25 @@ export class DeferredSnapshot<T = unknown> {
 
   materialize(): T {
     return this.build();
+  }
+}
+
+/**
+ * A byte array that writes itself straight into the encoded snapshot, for state that knows its
+ * encoded size before it has the bytes: a Wasm kernel's 45 MB snapshot is then copied once, into
+ * the checkpoint blob, instead of into an array of its own first. `writeTo` is called once, during
+ * `encodeSnapshot`, and must fill exactly `byteLength` bytes at `offset`. Decodes as a Uint8Array.
+ */
+export class LazyBytes {
+  constructor(
+    readonly byteLength: number,
+    private readonly write: (target: Uint8Array, offset: number) => void,
+  ) {
+    if (!Number.isSafeInteger(byteLength) || byteLength < 0) throw new RangeError(`LazyBytes needs a byte length >= 0, got ${byteLength}`);
+  }
+
+  writeTo(target: Uint8Array, offset: number): void {
+    this.write(target, offset);
   }
 }
 
@@ -180,6 +208,10 @@ function write(w: Writer, value: unknown, path: string): void {
     return w.bytes(value);
   }
   if (value instanceof DeferredSnapshot) return write(w, value.materialize(), path);
+  if (value instanceof LazyBytes) {
+    w.u8(Tag.Uint8Array);
+    return w.lazy(value);
+  }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) {
     throw new TypeError(`Cannot snapshot an instance of ${(value as object).constructor?.name ?? 'a class'} at ${path}: state must be plain data`);

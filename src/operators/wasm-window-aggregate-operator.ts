@@ -1,4 +1,4 @@
-import { DeferredSnapshot } from '../checkpoint/snapshot-codec.ts';
+import { DeferredSnapshot, LazyBytes } from '../checkpoint/snapshot-codec.ts';
 import type { RecordBatch } from '../runtime/stream-element.ts';
 import type { Key } from '../state/key-groups.ts';
 import { snapshotOfKeyGroups } from '../wasm/reference-window-agg.ts';
@@ -92,9 +92,15 @@ export class WasmWindowAggregateOperator implements StreamOperator {
 
   snapshotState(): OperatorSnapshot {
     const range = this.ctx.keyGroupRange;
-    // Processing is paused only for the copy; the encoding happens in the checkpoint's asynchronous phase.
+    // Processing is paused only for the copy; the encoding happens in the checkpoint's asynchronous
+    // phase, straight into the checkpoint blob.
     const copy = this.k.snapshotCopy(range.start, range.end);
-    return { keyed: new DeferredSnapshot(() => ({ kernel: copy.encode() }) satisfies WasmWindowAggregateState) };
+    return {
+      keyed: new DeferredSnapshot(() => {
+        const bytes = copy.bytes();
+        return { kernel: new LazyBytes(bytes.byteLength, (target, offset) => bytes.writeTo(target, offset)) };
+      }),
+    };
   }
 
   restoreState(snapshots: OperatorSnapshot[]): void {

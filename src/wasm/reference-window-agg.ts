@@ -224,6 +224,12 @@ export function emptyWindowResults(numAggs: number): WindowResults {
  * Maps keys to small dense ids (reusing released ids) and remembers each key's key group.
  * Keys compare like Map keys: 1 and '1' differ, 0 and -0 are the same.
  */
+/** A key dictionary's tables by id: `keys[id]` (undefined for a free id) in key group `groups[id]`. */
+export interface KeyTables {
+  readonly keys: ReadonlyArray<string | number | undefined>;
+  readonly groups: readonly number[];
+}
+
 export class KeyDictionary {
   private readonly ids = new Map<string | number, number>();
   private readonly keys: Array<string | number | undefined> = [];
@@ -243,8 +249,13 @@ export class KeyDictionary {
   }
 
   /** Copies of the id -> key and id -> key group tables (flat arrays, cheap to copy), read by snapshots after the dictionary moved on. */
-  copyTables(): { keys: ReadonlyArray<string | number | undefined>; groups: readonly number[] } {
+  copyTables(): KeyTables {
     return { keys: this.keys.slice(), groups: this.groups.slice() };
+  }
+
+  /** The live id -> key and id -> key group tables (not copies: they change with the dictionary). */
+  tables(): KeyTables {
+    return { keys: this.keys, groups: this.groups };
   }
 
   idOf(key: string | number, keyGroup = 0): number {
@@ -342,63 +353,94 @@ const keyEncoder = new TextEncoder();
  * so a snapshot of a million keys is written without a million `{ key, keyGroup }` objects.
  */
 export function encodeSnapshotColumns(snapshot: Omit<WindowAggSnapshot, 'keys'>, keys: ReadonlyArray<string | number>, keyGroups: ArrayLike<number>): Uint8Array {
+  const sized = snapshotBytes(snapshot, { keys, groups: keyGroups }, keys.length);
+  const out = new Uint8Array(sized.byteLength);
+  sized.writeTo(out, 0);
+  return out;
+}
+
+/** Bytes of known length not written yet: `writeTo` puts them at `target[offset..offset + byteLength)`. */
+export interface SizedBytes {
+  readonly byteLength: number;
+  writeTo(target: Uint8Array, offset: number): void;
+}
+
+/**
+ * The snapshot encoding, sized but not yet written, so a caller can write it straight into a
+ * bigger buffer (a checkpoint blob) instead of copying a finished array. Entry `i` of the key table
+ * is `table.keys[id]` in key group `table.groups[id]`, where `id` is `ids[i]` (or `i` without ids):
+ * a kernel's dictionary tables serve as they are, no per-key arrays are built.
+ */
+export function snapshotBytes(
+  snapshot: Omit<WindowAggSnapshot, 'keys'>,
+  table: { readonly keys: ArrayLike<string | number | undefined>; readonly groups: ArrayLike<number> },
+  keyCount: number,
+  ids?: Int32Array,
+): SizedBytes {
   const { config } = snapshot;
-  const keyCount = keys.length;
+  const tableKeys = table.keys;
+  const tableGroups = table.groups;
   let encodedKeys: Array<Uint8Array | undefined> | undefined;
-  let keyBytes = 0;
+  let keyBytes = 13 * keyCount;
   for (let i = 0; i < keyCount; i++) {
-    const key = keys[i];
-    if (typeof key === 'string') {
-      encodedKeys ??= new Array<Uint8Array | undefined>(keyCount);
-      const bytes = keyEncoder.encode(key);
-      encodedKeys[i] = bytes;
-      keyBytes += 9 + bytes.length;
-    } else keyBytes += 13;
+    const key = tableKeys[ids === undefined ? i : ids[i]!];
+    if (typeof key === 'number') continue;
+    if (typeof key !== 'string') throw new Error(`Snapshot key table entry ${i} has no key (id ${ids === undefined ? i : ids[i]})`);
+    encodedKeys ??= new Array<Uint8Array | undefined>(keyCount);
+    const bytes = keyEncoder.encode(key);
+    encodedKeys[i] = bytes;
+    keyBytes += bytes.length - 4;
   }
   const headerBytes = 8 + 32 + 2 + 3 * config.aggs.length + 16 + 4;
-  const total = headerBytes + keyBytes + 8 + snapshot.records.length;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  let p = 0;
-  view.setUint32(p, SNAPSHOT_MAGIC, true);
-  view.setUint16(p + 4, SNAPSHOT_VERSION, true);
-  view.setUint8(p + 6, config.kind === 'tumbling' ? 0 : 1);
-  p += 8;
-  for (const v of [config.size, config.slide, config.offset, config.allowedLateness]) {
-    view.setFloat64(p, v, true);
-    p += 8;
-  }
-  view.setUint16(p, config.aggs.length, true);
-  p += 2;
-  for (const agg of config.aggs) {
-    view.setUint8(p, AGG_KINDS.indexOf(agg.kind));
-    view.setUint16(p + 1, agg.column, true);
-    p += 3;
-  }
-  view.setFloat64(p, snapshot.watermark, true);
-  view.setInt32(p + 8, snapshot.keyGroupFrom, true);
-  view.setInt32(p + 12, snapshot.keyGroupTo, true);
-  view.setUint32(p + 16, keyCount, true);
-  p += 20;
-  for (let i = 0; i < keyCount; i++) {
-    view.setInt32(p, keyGroups[i]!, true);
-    const bytes = encodedKeys?.[i];
-    if (bytes === undefined) {
-      view.setUint8(p + 4, 0);
-      view.setFloat64(p + 5, keys[i] as number, true);
-      p += 13;
-    } else {
-      view.setUint8(p + 4, 1);
-      view.setUint32(p + 5, bytes.length, true);
-      out.set(bytes, p + 9);
-      p += 9 + bytes.length;
-    }
-  }
-  view.setUint32(p, snapshot.recordSize, true);
-  view.setUint32(p + 4, snapshot.recordCount, true);
-  p += 8;
-  out.set(snapshot.records, p);
-  return out;
+  const byteLength = headerBytes + keyBytes + 8 + snapshot.records.length;
+  return {
+    byteLength,
+    writeTo(out: Uint8Array, at: number): void {
+      if (out.length - at < byteLength) throw new RangeError(`A snapshot of ${byteLength} bytes does not fit at offset ${at} of ${out.length} bytes`);
+      const view = new DataView(out.buffer, out.byteOffset + at, byteLength);
+      let p = 0;
+      view.setUint32(p, SNAPSHOT_MAGIC, true);
+      view.setUint16(p + 4, SNAPSHOT_VERSION, true);
+      view.setUint8(p + 6, config.kind === 'tumbling' ? 0 : 1);
+      view.setUint8(p + 7, 0);
+      p += 8;
+      for (const v of [config.size, config.slide, config.offset, config.allowedLateness]) {
+        view.setFloat64(p, v, true);
+        p += 8;
+      }
+      view.setUint16(p, config.aggs.length, true);
+      p += 2;
+      for (const agg of config.aggs) {
+        view.setUint8(p, AGG_KINDS.indexOf(agg.kind));
+        view.setUint16(p + 1, agg.column, true);
+        p += 3;
+      }
+      view.setFloat64(p, snapshot.watermark, true);
+      view.setInt32(p + 8, snapshot.keyGroupFrom, true);
+      view.setInt32(p + 12, snapshot.keyGroupTo, true);
+      view.setUint32(p + 16, keyCount, true);
+      p += 20;
+      for (let i = 0; i < keyCount; i++) {
+        const id = ids === undefined ? i : ids[i]!;
+        view.setInt32(p, tableGroups[id]!, true);
+        const bytes = encodedKeys?.[i];
+        if (bytes === undefined) {
+          view.setUint8(p + 4, 0);
+          view.setFloat64(p + 5, tableKeys[id] as number, true);
+          p += 13;
+        } else {
+          view.setUint8(p + 4, 1);
+          view.setUint32(p + 5, bytes.length, true);
+          out.set(bytes, at + p + 9);
+          p += 9 + bytes.length;
+        }
+      }
+      view.setUint32(p, snapshot.recordSize, true);
+      view.setUint32(p + 4, snapshot.recordCount, true);
+      p += 8;
+      out.set(snapshot.records, at + p);
+    },
+  };
 }
 
 export function decodeSnapshot(bytes: Uint8Array): WindowAggSnapshot {

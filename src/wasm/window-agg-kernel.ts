@@ -5,8 +5,10 @@ import {
   checkSnapshotConfig,
   decodeSnapshot,
   emptyWindowResults,
-  encodeSnapshotColumns,
   KeyDictionary,
+  type KeyTables,
+  type SizedBytes,
+  snapshotBytes,
   type ResolvedWindowAggConfig,
   resolveWindowAggConfig,
   snapshotRecordSize,
@@ -58,6 +60,8 @@ export class WindowAggKernel implements WindowAggregator {
   private spareSnapshotBuffer: Uint8Array | undefined;
   /** Snapshot copies not yet encoded that read keys from the live dictionary (see snapshotCopy). */
   private readonly pendingCopies: PendingSnapshotCopy[] = [];
+  /** Keys released so far (a sized snapshot copy checks that none was released before it is written). */
+  private releasedKeyCount = 0;
   private readonly onKeyReleased: ((key: string | number) => void) | undefined;
   // The input region (fixed for the kernel's lifetime).
   private readonly inKeysPtr: number;
@@ -217,12 +221,13 @@ export class WindowAggKernel implements WindowAggregator {
   /**
    * The synchronous half of {@link snapshot}: copies the records of the key groups out of linear
    * memory, so processing can go on at once; `encode()` later builds the same bytes `snapshot`
-   * returns. Keys are looked up at encode time: a key released meanwhile (its id perhaps reused) is
-   * first written into the copies still waiting, so they name the key their records had. The record
-   * buffer of an encoded copy is kept as a spare for the next copy (memcpy into memory already
-   * mapped, not fresh page faults).
+   * returns, or `bytes()` sizes them to be written straight into a bigger buffer (a checkpoint
+   * blob), saving a copy. Keys are looked up at encode time: a key released meanwhile (its id
+   * perhaps reused) is first written into the copies still waiting, so they name the key their
+   * records had. The record buffer of a written copy is kept as a spare for the next copy (memcpy
+   * into memory already mapped, not fresh page faults), so a copy is written once.
    */
-  snapshotCopy(keyGroupFrom: number, keyGroupTo: number): { encode(): Uint8Array } {
+  snapshotCopy(keyGroupFrom: number, keyGroupTo: number): SnapshotCopy {
     checkKeyGroupRange(keyGroupFrom, keyGroupTo);
     const recordCount = this.k.snapshotCollect(keyGroupFrom, keyGroupTo);
     if (recordCount < 0) throw outOfMemory();
@@ -241,45 +246,55 @@ export class WindowAggKernel implements WindowAggregator {
     if (this.pendingCopies.length > MAX_LISTENING_COPIES) this.pendingCopies.shift()!.tables = this.dictionary.copyTables();
     const { config } = this;
     const watermark = this.k.currentWatermark();
+    let sized: SizedBytes | undefined;
+    let releasesAtPrepare = 0;
+    let written = false;
     let encoded: Uint8Array | undefined;
+    const prepare = (): SizedBytes => {
+      if (sized !== undefined) return sized;
+      const listening = this.pendingCopies.indexOf(copy);
+      if (listening >= 0) this.pendingCopies.splice(listening, 1);
+      // Replace per-instance key ids by indices into the snapshot's own key table, in order of
+      // first appearance; `ids[index]` is the id, looked up in the tables as they were at the copy.
+      const words = new Int32Array(records.buffer, records.byteOffset, byteLength >> 2);
+      const stride = recordSize >> 2;
+      const indexOfId = new Int32Array(this.dictionary.highWater).fill(-1);
+      const ids = new Int32Array(recordCount);
+      let keyCount = 0;
+      for (let r = 0, w = 0; r < recordCount; r++, w += stride) {
+        const id = words[w]!;
+        let index = indexOfId[id]!;
+        if (index < 0) {
+          index = keyCount++;
+          indexOfId[id] = index;
+          ids[index] = id;
+        }
+        words[w] = index;
+      }
+      releasesAtPrepare = this.releasedKeyCount;
+      sized = snapshotBytes({ config, watermark, keyGroupFrom, keyGroupTo, recordSize, recordCount, records }, tablesAtCopy(copy, this.dictionary), keyCount, ids);
+      return sized;
+    };
+    const writeOnce = (target: Uint8Array, offset: number): void => {
+      if (written) throw new Error('This snapshot copy was already written; its record buffer now holds a later copy');
+      // The key table was sized from the dictionary as it was: write before the kernel moves on.
+      if (this.releasedKeyCount !== releasesAtPrepare) throw new Error('A snapshot copy must be written before the kernel releases keys again (write it right after bytes())');
+      written = true;
+      prepare().writeTo(target, offset);
+      // The records are copied out: the buffer can take the next snapshot's copy.
+      if (this.spareSnapshotBuffer === undefined || this.spareSnapshotBuffer.byteLength < buffer.byteLength) this.spareSnapshotBuffer = buffer;
+    };
     return {
       encode: () => {
         if (encoded !== undefined) return encoded;
-        const listening = this.pendingCopies.indexOf(copy);
-        if (listening >= 0) this.pendingCopies.splice(listening, 1);
-        const { released, tables } = copy;
-        const copiedKeys = tables?.keys;
-        const copiedGroups = tables?.groups;
-        // Replace per-instance key ids by indices into the snapshot's own key table.
-        const words = new Int32Array(records.buffer, records.byteOffset, byteLength >> 2);
-        const stride = recordSize >> 2;
-        const indexOfId = new Int32Array(this.dictionary.highWater).fill(-1);
-        const keys: Array<string | number> = [];
-        const keyGroups: number[] = [];
-        for (let r = 0; r < recordCount; r++) {
-          const id = words[r * stride]!;
-          let index = indexOfId[id]!;
-          if (index < 0) {
-            index = keys.length;
-            indexOfId[id] = index;
-            const before = released.size > 0 ? released.get(id) : undefined;
-            if (before !== undefined) {
-              keys.push(before.key);
-              keyGroups.push(before.keyGroup);
-            } else if (copiedKeys !== undefined) {
-              keys.push(copiedKeys[id] as string | number);
-              keyGroups.push(copiedGroups![id]!);
-            } else {
-              keys.push(this.dictionary.keyOf(id) as string | number);
-              keyGroups.push(this.dictionary.groupOf(id));
-            }
-          }
-          words[r * stride] = index;
-        }
-        encoded = encodeSnapshotColumns({ config, watermark, keyGroupFrom, keyGroupTo, recordSize, recordCount, records }, keys, keyGroups);
-        // The encoding copied the records: the buffer can take the next snapshot's copy.
-        if (this.spareSnapshotBuffer === undefined || this.spareSnapshotBuffer.byteLength < buffer.byteLength) this.spareSnapshotBuffer = buffer;
-        return encoded;
+        const out = new Uint8Array(prepare().byteLength);
+        writeOnce(out, 0);
+        encoded = out;
+        return out;
+      },
+      bytes: () => {
+        const { byteLength } = prepare();
+        return { byteLength, writeTo: writeOnce };
       },
     };
   }
@@ -393,6 +408,7 @@ export class WindowAggKernel implements WindowAggregator {
     if (key === undefined) return;
     for (const copy of this.pendingCopies) if (!copy.released.has(id)) copy.released.set(id, { key, keyGroup: this.dictionary.groupOf(id) });
     this.dictionary.release(id);
+    this.releasedKeyCount++;
     this.onKeyReleased?.(key);
   }
 
@@ -421,10 +437,34 @@ export class WindowAggKernel implements WindowAggregator {
   }
 }
 
+/** What {@link WindowAggKernel.snapshotCopy} returns: the snapshot, encoded later, exactly once. */
+export interface SnapshotCopy {
+  /** The snapshot's bytes (the same bytes on every call). */
+  encode(): Uint8Array;
+  /** The snapshot sized, to be written once into a caller's buffer (instead of `encode`). */
+  bytes(): SizedBytes;
+}
+
 /** A snapshot copy waiting for encode(): the keys of ids released since the copy, or its own key tables. */
 interface PendingSnapshotCopy {
   released: Map<number, { key: string | number; keyGroup: number }>;
-  tables?: { keys: ReadonlyArray<string | number | undefined>; groups: readonly number[] };
+  tables?: KeyTables;
+}
+
+/**
+ * The key tables as they were when `copy` was taken: its own copy of them, or the live tables with
+ * the keys released since patched back in (copied only then).
+ */
+function tablesAtCopy(copy: PendingSnapshotCopy, dictionary: KeyDictionary): KeyTables {
+  if (copy.tables !== undefined) return copy.tables;
+  if (copy.released.size === 0) return dictionary.tables();
+  const keys = dictionary.tables().keys.slice();
+  const groups = dictionary.tables().groups.slice();
+  for (const [id, { key, keyGroup }] of copy.released) {
+    keys[id] = key;
+    groups[id] = keyGroup;
+  }
+  return { keys, groups };
 }
 
 /** Snapshot copies at most that follow key releases; older ones copy the key tables instead. */

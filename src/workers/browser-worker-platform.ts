@@ -63,5 +63,6 @@ function spawned(worker: Worker): SpawnedWorker {
       worker.terminate();
       return Promise.resolve();
     },
+    keepAlive() {},
   };
 }

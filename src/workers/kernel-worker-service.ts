@@ -1,4 +1,5 @@
 import * as Comlink from 'comlink';
+import { crc32c } from '../checkpoint/storage/checksum.ts';
 import type { WindowResults } from '../wasm/reference-window-agg.ts';
 import { loadWindowAggKernelModule, WindowAggKernel } from '../wasm/window-agg-kernel.ts';
 import {
@@ -49,6 +50,10 @@ export class KernelWorkerService implements KernelWorkerApi {
   handleMany(requests: readonly KernelRequest[]): KernelResponse[] {
     const responses = requests.map((request) => this.respond(request));
     return Comlink.transfer(responses, transferablesOf(responses.flatMap(responseArrays)));
+  }
+
+  crc32c(bytes: Uint8Array): { bytes: Uint8Array; crc: number } {
+    return Comlink.transfer({ bytes, crc: crc32c(bytes) }, transferablesOf([bytes]));
   }
 
   private respond(request: KernelRequest): KernelResponse {
@@ -133,6 +138,7 @@ export function serveKernelWorker(endpoint: Comlink.Endpoint): void {
     init: (init) => service.init(init),
     handle: (request) => service.handle(request),
     handleMany: (requests) => service.handleMany(requests),
+    crc32c: (bytes) => service.crc32c(bytes),
   };
   Comlink.expose(api, endpoint);
   endpoint.postMessage(KERNEL_WORKER_READY);

@@ -179,5 +179,9 @@ function spawned(worker: Worker): SpawnedWorker {
       terminating ??= worker.terminate().then(() => undefined);
       return terminating;
     },
+    keepAlive(alive) {
+      if (alive) worker.ref();
+      else worker.unref();
+    },
   };
 }

@@ -19,6 +19,11 @@ export interface SpawnedWorker {
   readonly death: Promise<Error>;
   /** Stops the thread; resolves once it is gone. Safe to call more than once. */
   terminate(): Promise<void>;
+  /**
+   * Whether the thread keeps the process alive (Node's ref/unref; default true). A helper thread
+   * kept between uses sets false while idle, so it never holds a finished program open. No-op in browsers.
+   */
+  keepAlive(alive: boolean): void;
 }
 
 let defaultPlatform: Promise<WorkerPlatform> | undefined;

@@ -77,6 +77,15 @@ export interface LatestOptions {
   readonly includeSavepoints?: boolean;
 }
 
+export interface WriteOptions {
+  /**
+   * The caller hands the blobs over and never reads or changes them again (the checkpoint
+   * coordinator's freshly encoded blobs): a storage that keeps bytes in memory may keep these
+   * arrays instead of copies. Default false: storages never keep a caller's arrays.
+   */
+  readonly handOver?: boolean;
+}
+
 export interface CheckpointStorageOptions {
   /** How many snapshots of kind 'checkpoint' to keep (newest by id). Default 3. Savepoints are never removed automatically. */
   readonly retained?: number;
@@ -99,7 +108,7 @@ export interface CheckpointStorage {
    * lose it, and until then no reader sees part of it. Then applies retention. Rejects when a
    * complete snapshot with the same id already exists.
    */
-  write(checkpoint: CompletedCheckpoint): Promise<CheckpointHandle>;
+  write(checkpoint: CompletedCheckpoint, options?: WriteOptions): Promise<CheckpointHandle>;
 
   /** Snapshots whose manifest is readable, both kinds, newest (largest id) first. Blobs are not verified. */
   list(): Promise<CheckpointSummary[]>;
@@ -350,11 +359,14 @@ export interface CheckpointManifest {
   readonly metadata: JsonObject;
 }
 
-/** Builds the manifest of a (validated) checkpoint, checksumming every blob. */
-export function buildManifest(checkpoint: CompletedCheckpoint): CheckpointManifest {
+/**
+ * Builds the manifest of a (validated) checkpoint, checksumming every blob not in `checksums`
+ * (checksums of these exact bytes already computed, see blob-checksums.ts).
+ */
+export function buildManifest(checkpoint: CompletedCheckpoint, checksums?: ReadonlyMap<string, string>): CheckpointManifest {
   const blobs: BlobEntry[] = [];
   for (const [name, bytes] of checkpoint.blobs) {
-    blobs.push({ name, length: bytes.byteLength, checksum: formatChecksum(bytes) });
+    blobs.push({ name, length: bytes.byteLength, checksum: checksums?.get(name) ?? formatChecksum(bytes) });
   }
   return {
     formatVersion: CHECKPOINT_FORMAT_VERSION,

@@ -13,6 +13,7 @@ import {
   type LatestCandidate,
   type LatestCheckpoint,
   type LatestOptions,
+  type WriteOptions,
   CheckpointStorageError,
   DEFAULT_RETAINED_CHECKPOINTS,
   MANIFEST_FILE_NAME,
@@ -21,7 +22,6 @@ import {
   assertRetained,
   assertWritable,
   blobNameProblem,
-  buildManifest,
   decodeManifest,
   describeError,
   encodeManifest,
@@ -29,6 +29,7 @@ import {
   idsBeyondRetention,
   summarize,
 } from './checkpoint-storage.ts';
+import { manifestAndBlobs } from './blob-checksums.ts';
 
 export interface FileSystemCheckpointStorageOptions extends CheckpointStorageOptions {
   /**
@@ -38,7 +39,7 @@ export interface FileSystemCheckpointStorageOptions extends CheckpointStorageOpt
   readonly onWarning?: (message: string) => void;
 }
 
-export interface FileSystemWriteOptions {
+export interface FileSystemWriteOptions extends WriteOptions {
   /** For a savepoint: the directory to create for it, instead of `<directory>/savepoints/sp-<id>-<timestamp>`. Must not exist, or be empty. */
   readonly savepointDirectory?: string;
 }
@@ -115,7 +116,7 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
       });
     }
     return this.mutations.run(async () => {
-      const handle = await this.writeSnapshot(checkpoint, options.savepointDirectory);
+      const handle = await this.writeSnapshot(checkpoint, options.savepointDirectory, options.handOver === true);
       await this.applyRetention(checkpoint.checkpointId);
       return handle;
     });
@@ -192,7 +193,7 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
   // Writing
   // -------------------------------------------------------------------------------------------
 
-  private async writeSnapshot(checkpoint: CompletedCheckpoint, savepointDirectory: string | undefined): Promise<CheckpointHandle> {
+  private async writeSnapshot(checkpoint: CompletedCheckpoint, savepointDirectory: string | undefined, handedOver: boolean): Promise<CheckpointHandle> {
     const { checkpointId, kind } = checkpoint;
     const target =
       kind === 'checkpoint'
@@ -208,7 +209,7 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
       step = `checking ${target}`;
       const existing = await this.inspectTarget(target, checkpointId, kind, savepointDirectory !== undefined);
 
-      const manifestText = encodeManifest(buildManifest(checkpoint));
+      const { manifestText, blobs } = await manifestAndBlobs(checkpoint, handedOver);
 
       step = `creating ${parent}`;
       await ensureDirectory(parent);
@@ -216,7 +217,7 @@ export class FileSystemCheckpointStorage implements CheckpointStorage {
       step = `creating ${temp}`;
       await mkdir(temp);
       const directories = new Set<string>([temp]);
-      for (const [name, bytes] of checkpoint.blobs) {
+      for (const [name, bytes] of blobs) {
         const file = join(temp, ...name.split('/'));
         step = `writing blob ${JSON.stringify(name)} to ${file}`;
         await mkdirInside(temp, dirname(file), directories);

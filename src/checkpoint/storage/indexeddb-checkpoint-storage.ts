@@ -9,12 +9,12 @@ import {
   type CompletedCheckpoint,
   type LatestCheckpoint,
   type LatestOptions,
+  type WriteOptions,
   CheckpointStorageError,
   DEFAULT_RETAINED_CHECKPOINTS,
   assembleCheckpoint,
   assertRetained,
   assertWritable,
-  buildManifest,
   copyBytes,
   decodeManifest,
   describeError,
@@ -23,6 +23,7 @@ import {
   idsBeyondRetention,
   summarize,
 } from './checkpoint-storage.ts';
+import { manifestAndBlobs } from './blob-checksums.ts';
 
 /** Schema version of the database (object stores), independent of the manifest format version. */
 const DATABASE_VERSION = 1;
@@ -86,15 +87,15 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
     this.retained = retained;
   }
 
-  async write(checkpoint: CompletedCheckpoint): Promise<CheckpointHandle> {
+  async write(checkpoint: CompletedCheckpoint, options: WriteOptions = {}): Promise<CheckpointHandle> {
     assertWritable(checkpoint, this.description);
     const { checkpointId, kind } = checkpoint;
     const location = this.locationOf(kind, checkpointId);
     // All CPU work happens before the transaction opens: an IndexedDB transaction commits by
     // itself as soon as it has no pending request, so nothing slow may run inside it.
-    const manifestText = encodeManifest(buildManifest(checkpoint));
+    const { manifestText, blobs } = await manifestAndBlobs(checkpoint, options.handOver === true);
     const stored: Array<[string, Uint8Array]> = [];
-    for (const [name, bytes] of checkpoint.blobs) stored.push([name, storableBytes(bytes)]);
+    for (const [name, bytes] of blobs) stored.push([name, storableBytes(bytes)]);
 
     const db = await this.open();
     let tx: WriteTransaction;

@@ -7,20 +7,20 @@ import {
   type CompletedCheckpoint,
   type LatestCheckpoint,
   type LatestOptions,
+  type WriteOptions,
   CheckpointStorageError,
   DEFAULT_RETAINED_CHECKPOINTS,
   assembleCheckpoint,
   assertRetained,
   assertWritable,
-  buildManifest,
   copyBytes,
   decodeManifest,
   describeError,
-  encodeManifest,
   findLatest,
   idsBeyondRetention,
   summarize,
 } from './checkpoint-storage.ts';
+import { manifestAndBlobs } from './blob-checksums.ts';
 
 /** What is kept per snapshot: the encoded manifest (verified on every read, like the other backends) and private copies of the blobs. */
 interface StoredSnapshot {
@@ -33,8 +33,9 @@ const LOCATION_PATTERN = /^memory:\/\/(checkpoint|savepoint)-(\d+)$/;
 
 /**
  * Keeps snapshots in this JavaScript realm: for tests, and for jobs that only need to survive a
- * task failure, not a page reload or process crash. Stores copies, and hands out copies, so
- * neither the job's later mutations nor the reader's can change a stored snapshot.
+ * task failure, not a page reload or process crash. Stores copies (unless the writer hands its
+ * blobs over, see `WriteOptions`), and hands out copies, so neither the job's later mutations nor
+ * the reader's can change a stored snapshot.
  *
  * ```ts
  * const storage = new MemoryCheckpointStorage({ retained: 2 });
@@ -56,25 +57,30 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     this.retained = retained;
   }
 
-  async write(checkpoint: CompletedCheckpoint): Promise<CheckpointHandle> {
+  async write(checkpoint: CompletedCheckpoint, options: WriteOptions = {}): Promise<CheckpointHandle> {
     assertWritable(checkpoint, this.description);
     const { checkpointId, kind } = checkpoint;
-    if (this.snapshots.has(checkpointId)) {
-      const existing = this.snapshots.get(checkpointId)!;
-      throw new CheckpointStorageError(
-        'already-exists',
-        this.description,
-        `cannot write ${kind} ${checkpointId}: ${existing.kind} ${checkpointId} already exists; checkpoint ids must be unique (delete it first, or continue numbering after the highest stored id)`,
-        { checkpointId, location: locationOf(existing.kind, checkpointId) },
-      );
-    }
-    // Copy before checksumming, so the checksums describe exactly the bytes that are kept.
-    const blobs = new Map<string, Uint8Array>();
-    for (const [name, bytes] of checkpoint.blobs) blobs.set(name, copyBytes(bytes));
-    const manifestText = encodeManifest(buildManifest({ ...checkpoint, blobs }));
+    if (this.snapshots.has(checkpointId)) throw this.alreadyExists(checkpointId, kind);
+    // Copy before checksumming, so the checksums describe exactly the bytes that are kept
+    // (handed-over blobs are kept as they are: nobody else holds them). The copies are this
+    // storage's own, so they may go to the checksum thread either way.
+    const kept = new Map<string, Uint8Array>();
+    for (const [name, bytes] of checkpoint.blobs) kept.set(name, options.handOver === true ? bytes : copyBytes(bytes));
+    const { manifestText, blobs } = await manifestAndBlobs({ ...checkpoint, blobs: kept }, true);
+    if (this.snapshots.has(checkpointId)) throw this.alreadyExists(checkpointId, kind);
     this.snapshots.set(checkpointId, { kind, manifestText, blobs });
     for (const id of idsBeyondRetention(this.summariesUnchecked(), this.retained, checkpointId)) this.snapshots.delete(id);
     return { checkpointId, kind, location: locationOf(kind, checkpointId) };
+  }
+
+  private alreadyExists(checkpointId: number, kind: CheckpointKind): CheckpointStorageError {
+    const existing = this.snapshots.get(checkpointId)!;
+    return new CheckpointStorageError(
+      'already-exists',
+      this.description,
+      `cannot write ${kind} ${checkpointId}: ${existing.kind} ${checkpointId} already exists; checkpoint ids must be unique (delete it first, or continue numbering after the highest stored id)`,
+      { checkpointId, location: locationOf(existing.kind, checkpointId) },
+    );
   }
 
   async list(): Promise<CheckpointSummary[]> {

@@ -217,6 +217,22 @@ export function checkpointStorageContract(
       expect(bytesEqual(stored, view)).toBe(true);
     });
 
+    it('checksums large handed-over blobs in a helper thread (they are transferred away), and stores them intact', async () => {
+      const blobs = () => new Map([['big/a', pseudoRandomBytes(3 << 20, 11)], ['big/b', pseudoRandomBytes((2 << 20) + 5, 12)], ['small', pseudoRandomBytes(100, 2)]]);
+      const handedOver = makeCheckpoint(1, { blobs: blobs() });
+      await storage.write(handedOver, { handOver: true });
+      // Transferred to the checksum thread: the storage keeps what came back, the caller's arrays are empty.
+      expect([...handedOver.blobs.values()].map((b) => b.byteLength)).toEqual([0, 0, 100]);
+      // read() verifies every blob against the manifest's checksums.
+      expectSameCheckpoint(await storage.read(1), makeCheckpoint(1, { blobs: blobs() }));
+
+      // Not handed over: the caller's arrays stay as they are.
+      const kept = makeCheckpoint(2, { blobs: blobs() });
+      await storage.write(kept);
+      expect([...kept.blobs.values()].map((b) => b.byteLength)).toEqual([3 << 20, (2 << 20) + 5, 100]);
+      expectSameCheckpoint(await storage.read(2), makeCheckpoint(2, { blobs: blobs() }));
+    });
+
     it('refuses to overwrite an existing id, whichever kind', async () => {
       await storage.write(makeCheckpoint(4));
       const again = await rejectionOf(() => storage.write(makeCheckpoint(4)));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeSnapshot, DeferredSnapshot, encodeSnapshot } from '../../../src/checkpoint/snapshot-codec.ts';
+import { decodeSnapshot, DeferredSnapshot, encodeSnapshot, LazyBytes } from '../../../src/checkpoint/snapshot-codec.ts';
 
 const leaf = fc.oneof(
   fc.constant(undefined),
@@ -79,6 +79,26 @@ describe('snapshot codec', () => {
     expect(calls).toBe(0);
     expect(decodeSnapshot(encodeSnapshot(snapshot))).toStrictEqual({ keyed: { kernel: new Uint8Array([1, 2, 3]) } });
     expect(calls).toBe(1);
+  });
+
+  it('encodes LazyBytes exactly as the bytes they write, written once straight into the result', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.integer({ min: 0, max: 200_000 }).map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff))), { maxLength: 4 }), fc.string(), (arrays, tail) => {
+        let writes = 0;
+        const lazy = arrays.map(
+          (bytes) =>
+            new LazyBytes(bytes.byteLength, (target, offset) => {
+              writes++;
+              target.set(bytes, offset);
+            }),
+        );
+        const encoded = encodeSnapshot({ head: 1, lazy, tail });
+        expect(writes).toBe(arrays.length);
+        expect(Buffer.from(encoded).equals(Buffer.from(encodeSnapshot({ head: 1, lazy: arrays, tail })))).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+    expect(() => new LazyBytes(-1, () => {})).toThrow(/byte length >= 0, got -1/);
   });
 
   it('detects truncation and trailing garbage', () => {

@@ -94,6 +94,34 @@ describe('WindowAggKernel.snapshotCopy', () => {
     expect(copies[2]!.encode()).toBe(copies[2]!.encode());
   });
 
+  it('bytes() writes the same bytes as encode() into a bigger buffer, once, and only before keys are released again', () => {
+    const events: Array<[string | number, number, number]> = [];
+    for (let i = 0; i < 3000; i++) events.push([i % 4 === 0 ? `s${i}` : i, (i * 3) % 30, i]);
+    const kernel = new WindowAggKernel(kernelModule, config);
+    feed(kernel, events);
+    const expected = kernel.snapshot(0, 6);
+    const sized = kernel.snapshotCopy(0, 6).bytes();
+    expect(sized.byteLength).toBe(expected.byteLength);
+    const target = new Uint8Array(sized.byteLength + 10).fill(0xee);
+    sized.writeTo(target, 7);
+    expect(Buffer.from(target.subarray(7, 7 + sized.byteLength)).equals(Buffer.from(expected))).toBe(true);
+    expect([...target.subarray(0, 7), ...target.subarray(7 + sized.byteLength)]).toEqual(new Array(10).fill(0xee));
+    // Its record buffer now serves the next copy.
+    expect(() => sized.writeTo(new Uint8Array(sized.byteLength), 0)).toThrow(/already written/);
+    expect(() => kernel.snapshotCopy(0, 6).bytes().writeTo(new Uint8Array(10), 0)).toThrow(/does not fit/);
+
+    // Sized, then keys released before the write: the key table would no longer match.
+    const late = kernel.snapshotCopy(0, 6).bytes();
+    kernel.advanceWatermark(1_000);
+    for (let generation = 0; generation < 4; generation++) {
+      const after: Array<[string | number, number, number]> = [];
+      for (let i = 0; i < 3000; i++) after.push([`n${generation}-${i}`, 2_000 + generation * 100, i]);
+      feed(kernel, after);
+      kernel.advanceWatermark(2_000 + generation * 100 + 99);
+    }
+    expect(() => late.writeTo(new Uint8Array(late.byteLength), 0)).toThrow(/before the kernel releases keys again/);
+  });
+
   it('copies only the requested key groups', () => {
     const kernel = new WindowAggKernel(kernelModule, config);
     feed(kernel, [[1, 1, 1], [2, 2, 2], [8, 3, 3]]); // key groups 1, 2, 1
