@@ -61,7 +61,14 @@ export interface CsvOptions<T = EventRecord> extends EventLogOptions<T> {
   inferRows?: number;
 }
 
-export type ParquetOptions<T = EventRecord> = EventLogOptions<T>;
+export interface ParquetOptions<T = EventRecord> extends EventLogOptions<T> {
+  /**
+   * Read only these top-level columns (a projection: the others are not fetched or decoded); records
+   * hold them in the file's schema order. A name the file does not have fails when the file is
+   * opened, listing its columns. Default: all columns.
+   */
+  columns?: readonly string[];
+}
 
 type Format = 'ndjson' | 'csv' | 'parquet';
 const FORMAT_NAMES: Record<Format, EventLogFormat> = { ndjson: 'NDJSON', csv: 'CSV', parquet: 'Parquet' };
@@ -115,7 +122,7 @@ export class EventLogSource<T = EventRecord> implements Source<T, EventLogSplit,
   private constructor(
     private readonly format: Format,
     input: EventLogInput,
-    private readonly options: NdjsonOptions<T> & CsvOptions<T>,
+    private readonly options: NdjsonOptions<T> & CsvOptions<T> & ParquetOptions<T>,
   ) {
     const what = `EventLogSource.${format}`;
     if (options === null || typeof options !== 'object') throw new TypeError(`${what} options must be an object, got ${describeValue(options)}`);
@@ -157,6 +164,11 @@ export class EventLogSource<T = EventRecord> implements Source<T, EventLogSplit,
     if (options.delimiter !== undefined && (typeof options.delimiter !== 'string' || options.delimiter === '' || /["\r\n]/.test(options.delimiter))) {
       throw new TypeError(`${what} delimiter must be a non-empty string without quotes or line breaks, got ${describeValue(options.delimiter)}`);
     }
+    const columns: unknown = options.columns;
+    if (columns !== undefined && !(Array.isArray(columns) && columns.length > 0 && columns.every((c) => typeof c === 'string' && c !== ''))) {
+      throw new TypeError(`${what} columns must be a non-empty array of column names, got ${describeValue(columns)}`);
+    }
+    if (columns !== undefined && format !== 'parquet') throw new TypeError(`${what} has no columns option: only Parquet files are read by column`);
     for (const [column, type] of Object.entries(options.columnTypes ?? {})) {
       if (type !== 'number' && type !== 'string') throw new TypeError(`${what} columnTypes.${column} must be 'number' or 'string', got ${describeValue(type)}`);
     }
@@ -245,7 +257,7 @@ export class EventLogSource<T = EventRecord> implements Source<T, EventLogSplit,
   private parquetFile(): Promise<ParquetFile> {
     this.parquet ??= (async () => {
       const input = await this.byteInput();
-      return openParquetFile(input.name, await input.randomAccess(new AbortController().signal));
+      return openParquetFile(input.name, await input.randomAccess(new AbortController().signal), this.options.columns);
     })().catch((error: unknown) => {
       this.parquet = undefined;
       throw error;

@@ -2,6 +2,7 @@ import type { AsyncBuffer, FileMetaData, ParquetParsers } from 'hyparquet';
 import type { LogCursor, LogItem } from './event-log-reader.ts';
 import type { EventLogSplit, ParquetOffset } from './event-log-split.ts';
 import { tryEventTime, type EventTimeOf } from './event-time.ts';
+import type { FlatColumnLayout, RowGroupRows } from './parquet-columns.ts';
 
 /** An opened Parquet file: random access, its footer, and the first row of each row group. */
 export interface ParquetFile {
@@ -10,11 +11,16 @@ export interface ParquetFile {
   readonly metadata: FileMetaData;
   /** `rowGroupStarts[g]` is the first row of row group g; the last entry is the number of rows. */
   readonly rowGroupStarts: number[];
+  /** The top-level columns read (a projection), in schema order; undefined: all of them. */
+  readonly columns: readonly string[] | undefined;
+  /** The column-wise decoder, when every column read is flat; else row groups go through hyparquet's rows. */
+  readonly flat: FlatColumnLayout | undefined;
 }
 
 type Item = LogItem<ParquetOffset>;
 const END: Item = { kind: 'end' };
 const MS_PER_DAY = 86_400_000;
+const NO_ROWS: RowGroupRows = { length: 0, row: () => ({}) };
 
 /**
  * Timestamps (any unit, and legacy INT96) become epoch milliseconds, rounded down; DATE becomes the
@@ -34,8 +40,19 @@ function floorDiv(value: bigint | number, divisor: number): number {
   return Number(value % d < 0n ? q - 1n : q);
 }
 
-export async function openParquetFile(name: string, file: AsyncBuffer): Promise<ParquetFile> {
+/** An INT64 as Freshet hands it out: a number when it is a safe integer, else the BigInt (no digit lost). */
+export function int64Value(value: bigint): number | bigint {
+  return value >= -Number.MAX_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value;
+}
+
+/**
+ * Reads the footer. `columns`: the top-level columns to read (all when undefined); a name the file
+ * does not have fails here, listing the file's columns.
+ */
+export async function openParquetFile(name: string, file: AsyncBuffer, columns?: readonly string[]): Promise<ParquetFile> {
   const { parquetMetadataAsync } = await import('hyparquet');
+  // Loaded with the decoder it needs, on first use of a Parquet file (as hyparquet is).
+  const { FlatColumnLayout } = await import('./parquet-columns.ts');
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(file, { parsers: epochMillisParsers });
@@ -44,7 +61,31 @@ export async function openParquetFile(name: string, file: AsyncBuffer): Promise<
   }
   const rowGroupStarts = [0];
   for (const group of metadata.row_groups) rowGroupStarts.push(rowGroupStarts.at(-1)! + Number(group.num_rows));
-  return { name, file, metadata, rowGroupStarts };
+  const topLevel = topLevelColumns(metadata);
+  const unknown = columns?.find((c) => !topLevel.includes(c));
+  if (unknown !== undefined) {
+    throw new Error(`Parquet file '${name}' has no column '${unknown}' (columns option); its columns: ${topLevel.map((c) => `'${c}'`).join(', ')}`);
+  }
+  const selected = columns && topLevel.filter((c) => columns.includes(c));
+  return { name, file, metadata, rowGroupStarts, columns: selected, flat: FlatColumnLayout.of(metadata, selected ?? topLevel) };
+}
+
+function topLevelColumns(metadata: FileMetaData): string[] {
+  const schema = metadata.schema;
+  const names: string[] = [];
+  let i = 1;
+  for (let c = 0; c < (schema[0]?.num_children ?? 0); c++) {
+    names.push(schema[i]!.name);
+    i = after(schema, i);
+  }
+  return names;
+}
+
+/** Index just past the schema element at `i` and its descendants (the schema is flattened depth first). */
+function after(schema: FileMetaData['schema'], i: number): number {
+  let next = i + 1;
+  for (let c = 0; c < (schema[i]!.num_children ?? 0); c++) next = after(schema, next);
+  return next;
 }
 
 /**
@@ -55,7 +96,7 @@ export async function openParquetFile(name: string, file: AsyncBuffer): Promise<
  */
 export class ParquetCursor implements LogCursor<ParquetOffset> {
   private row: number;
-  private rows: Array<Record<string, unknown>> = [];
+  private rows: RowGroupRows = NO_ROWS;
   private rowsStart = 0;
   private readonly end: number;
 
@@ -72,12 +113,12 @@ export class ParquetCursor implements LogCursor<ParquetOffset> {
   next(): Item | Promise<Item> {
     if (this.row >= this.end) return END;
     const i = this.row - this.rowsStart;
-    if (i >= 0 && i < this.rows.length) return this.toItem(this.rows[i]!);
+    if (i >= 0 && i < this.rows.length) return this.toItem(this.rows.row(i));
     return this.readRowGroup();
   }
 
   async close(): Promise<void> {
-    this.rows = [];
+    this.rows = NO_ROWS;
   }
 
   private async readRowGroup(): Promise<Item> {
@@ -88,13 +129,22 @@ export class ParquetCursor implements LogCursor<ParquetOffset> {
     while (starts[group + 1]! <= this.row) group++;
     const rowStart = starts[group]!;
     const rowEnd = starts[group + 1]!;
-    const { parquetReadObjects } = await import('hyparquet');
     // hyparquet alone decodes only Snappy and uncompressed pages; real files (the bundled
     // flights-3m.parquet is ZSTD) also use ZSTD, GZIP, Brotli and LZ4.
     const { compressors } = await import('hyparquet-compressors');
-    let rows: Array<Record<string, unknown>>;
+    let rows: RowGroupRows;
     try {
-      rows = await parquetReadObjects({ file: parquet.file, metadata: parquet.metadata, rowStart, rowEnd, parsers: epochMillisParsers, compressors });
+      const flat = await parquet.flat?.readRowGroup(parquet.file, parquet.metadata.row_groups[group]!, compressors);
+      if (flat?.kind === 'rows') {
+        rows = flat.rows;
+      } else {
+        const { parquetReadObjects } = await import('hyparquet');
+        const columns = parquet.columns && [...parquet.columns];
+        const objects = await parquetReadObjects({ file: parquet.file, metadata: parquet.metadata, columns, rowStart, rowEnd, parsers: epochMillisParsers, compressors });
+        const fields = fieldsToNormalize(parquet.metadata);
+        for (const row of objects) normalizeRow(row, fields);
+        rows = { length: objects.length, row: (i) => objects[i]! };
+      }
     } catch (error) {
       throw new Error(
         `Cannot decode row group ${group} (rows ${rowStart + 1}..${rowEnd}) of '${parquet.name}': ${error instanceof Error ? error.message : String(error)}`,
@@ -104,8 +154,6 @@ export class ParquetCursor implements LogCursor<ParquetOffset> {
     if (rows.length !== rowEnd - rowStart) {
       throw new Error(`Row group ${group} of '${parquet.name}' should hold ${rowEnd - rowStart} rows, decoded ${rows.length}`);
     }
-    const fields = fieldsToNormalize(parquet.metadata);
-    for (const row of rows) normalizeRow(row, fields);
     this.rows = rows;
     this.rowsStart = rowStart;
     return this.next();
@@ -127,19 +175,13 @@ export class ParquetCursor implements LogCursor<ParquetOffset> {
 function fieldsToNormalize(metadata: FileMetaData): string[] {
   const schema = metadata.schema;
   const fields: string[] = [];
-  /** Index just past the element at `i` and its descendants (the schema is flattened depth first). */
-  const after = (i: number): number => {
-    let next = i + 1;
-    for (let c = 0; c < (schema[i]!.num_children ?? 0); c++) next = after(next);
-    return next;
-  };
   let i = 1;
   for (let c = 0; c < (schema[0]?.num_children ?? 0); c++) {
     const element = schema[i]!;
     const nested = (element.num_children ?? 0) > 0 || element.repetition_type === 'REPEATED';
     const timestamp = element.logical_type?.type === 'TIMESTAMP' || element.converted_type === 'TIMESTAMP_MILLIS' || element.converted_type === 'TIMESTAMP_MICROS';
     if (nested || (element.type === 'INT64' && !timestamp) || element.type === 'INT96') fields.push(element.name);
-    i = after(i);
+    i = after(schema, i);
   }
   return fields;
 }
@@ -161,7 +203,7 @@ function normalizeRow(row: Record<string, unknown>, fields: readonly string[]): 
  * most of its garbage. In place is also idempotent, should the decoder share a value between rows.
  */
 function normalize(value: unknown): unknown {
-  if (typeof value === 'bigint') return value >= -Number.MAX_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value;
+  if (typeof value === 'bigint') return int64Value(value);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
