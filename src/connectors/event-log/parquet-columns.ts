@@ -103,6 +103,8 @@ interface FlatColumn {
 /** Value encodings handled here; RLE also stands for the levels, which every chunk lists. */
 const SUPPORTED_ENCODINGS: ReadonlySet<Encoding> = new Set<Encoding>(['PLAIN', 'PLAIN_DICTIONARY', 'RLE_DICTIONARY', 'RLE']);
 
+const NUMERIC_TYPES: ReadonlySet<ColumnMetaData['type']> = new Set(['INT32', 'INT64', 'FLOAT', 'DOUBLE']);
+
 /** A page this decoder does not handle: the row group is decoded the general way instead. */
 class UnsupportedPage extends Error {}
 
@@ -113,7 +115,7 @@ class UnsupportedPage extends Error {}
 function decodeChunk(bytes: Uint8Array, column: FlatColumn, meta: ColumnMetaData, rows: number, compressors: Compressors): Values {
   const { type, codec } = meta;
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-  const out = new ColumnBuilder(rows);
+  const out = new ColumnBuilder(rows, NUMERIC_TYPES.has(type));
   let dictionary: Values | undefined;
   while (out.length < rows && reader.offset < bytes.byteLength - 1) {
     const header = parquetHeader(reader);
@@ -202,20 +204,34 @@ function readValues(
   }
 }
 
-/** One column of a row group, appended page by page; nulls where definition levels say so. */
+/**
+ * One column of a row group, appended page by page; nulls where definition levels say so. A numeric
+ * column stays a Float64Array for as long as it holds only numbers (no null, no BigInt): no boxed
+ * doubles and no elements-kind changes of a JS array on the way.
+ */
 class ColumnBuilder {
   length = 0;
-  private readonly dense: unknown[];
+  private dense: Float64Array | unknown[];
 
-  constructor(rows: number) {
-    this.dense = new Array<unknown>(rows);
+  constructor(rows: number, numeric: boolean) {
+    this.dense = numeric ? new Float64Array(rows) : new Array<unknown>(rows);
   }
 
   /** Appends `source` (or `source[indexes[i]]`), one value per 1 in `defined` (if any) and null per 0. */
   append(source: Values, indexes: Uint32Array | undefined, defined: Uint8Array | undefined): void {
+    const nulls = defined !== undefined && defined.includes(0);
+    if (this.dense instanceof Float64Array && (nulls || !isNumbers(source))) this.dense = Array.from(this.dense);
     const out = this.dense;
     let at = this.length;
-    if (!defined) {
+    if (out instanceof Float64Array) {
+      const numbers = source as ArrayLike<number>;
+      if (indexes) {
+        for (let i = 0; i < indexes.length; i++) out[at++] = numbers[indexes[i]!]!;
+      } else {
+        out.set(numbers, at);
+        at += numbers.length;
+      }
+    } else if (!nulls) {
       const n = indexes ? indexes.length : source.length;
       if (indexes) for (let i = 0; i < n; i++) out[at++] = source[indexes[i]!];
       else for (let i = 0; i < n; i++) out[at++] = source[i];
@@ -230,6 +246,10 @@ class ColumnBuilder {
   values(): Values {
     return this.dense;
   }
+}
+
+function isNumbers(values: Values): boolean {
+  return values instanceof Float64Array || values instanceof Int32Array || values instanceof Float32Array || values instanceof Uint32Array;
 }
 
 /**
@@ -263,15 +283,17 @@ function halves(raw: DecodedArray): Int32Array {
   return new Int32Array(raw.buffer, raw.byteOffset, raw.length * 2);
 }
 
+/** INT64 values as numbers (a Float64Array), or as numbers and BigInts if one is not a safe integer. */
 function int64Values(raw: DecodedArray): Values {
   const words = halves(raw);
   const n = words.length >> 1;
-  const out: Array<number | bigint> = new Array<number | bigint>(n);
+  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const low = words[2 * i]! >>> 0;
     const high = words[2 * i + 1]!;
     // -2^53 itself is exact but not safe: it stays a BigInt, as int64Value has it.
-    out[i] = high >= -EXACT_HIGH && high < EXACT_HIGH && !(high === -EXACT_HIGH && low === 0) ? high * TWO_32 + low : int64Value((raw as BigInt64Array)[i]!);
+    if (high >= -EXACT_HIGH && high < EXACT_HIGH && !(high === -EXACT_HIGH && low === 0)) out[i] = high * TWO_32 + low;
+    else return Array.from(raw as BigInt64Array, int64Value);
   }
   return out;
 }
