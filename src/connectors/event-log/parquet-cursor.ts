@@ -93,6 +93,8 @@ function after(schema: FileMetaData['schema'], i: number): number {
  * the unit Parquet decodes; holding one keeps memory bounded). Values: INT64 becomes a number when it
  * is a safe integer and stays a BigInt otherwise (no digit is lost); timestamps and dates become epoch
  * milliseconds; strings, booleans, doubles, lists and structs come as hyparquet decodes them.
+ * A row group whose columns read are all flat is decoded column by column (`FlatColumnLayout`), any
+ * other, or one in an encoding that decoder does not handle, through hyparquet's rows: the same values.
  */
 export class ParquetCursor implements LogCursor<ParquetOffset> {
   private row: number;

@@ -277,6 +277,17 @@ describe('ParquetCursor, column-wise decoding of flat columns', () => {
       { n: 999, ms: 999, us: 0, ns: 0 },
     ]);
     expect(await flatReads()).toEqual(['rows']);
+    // Where rounding could go wrong: just below, at and above a multiple of the divisor, up to and past ±2^53.
+    const nearMultiples = fc.tuple(fc.bigInt({ min: -(2n ** 54n) / 1_000n, max: 2n ** 54n / 1_000n }), fc.constantFrom(1_000n, 1_000_000n), fc.integer({ min: -2, max: 2 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(nearMultiples, { minLength: 1, maxLength: 50 }), async (picks) => {
+        const data = picks.map(([k, d, e]) => (d === 1_000n ? k : k / 1_000n) * d + BigInt(e));
+        const buffer = parquetWriteBuffer({ columnData: columnData.map((c) => ({ ...c, data })), schema });
+        const got = await readSource(EventLogSource.parquet(new Blob([buffer])));
+        expect(got).toStrictEqual(data.map((v) => ({ n: safe(v), ms: Number(v), us: Number(floorDiv(v, 1_000n)), ns: Number(floorDiv(v, 1_000_000n)) })));
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('falls back to hyparquet\'s rows for a nested column (list, struct), and the rows are right', async () => {
