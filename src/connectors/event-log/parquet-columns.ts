@@ -133,19 +133,19 @@ function decodeChunk(bytes: Uint8Array, column: FlatColumn, meta: ColumnMetaData
         const daph = header.data_page_header!;
         if (daph.definition_level_encoding !== 'RLE' && column.optional) throw new UnsupportedPage(`definition levels in ${daph.definition_level_encoding}`);
         const page = pageReader(decompressPage(compressed, header.uncompressed_page_size, codec, compressors));
-        const defined = column.optional ? readLevels(page, daph.num_values, undefined) : undefined;
-        readValues(page, daph.encoding, count(defined, daph.num_values), column, type, dictionary, page.view.byteLength - page.offset, defined, out);
+        const nulls = column.optional ? nullsOf(readLevels(page, daph.num_values, undefined)) : NO_NULLS;
+        readValues(page, daph.encoding, daph.num_values - nulls.count, column, type, dictionary, page.view.byteLength - page.offset, nulls.defined, out);
         break;
       }
       case 'DATA_PAGE_V2': {
         const daph2 = header.data_page_header_v2!;
         if (daph2.repetition_levels_byte_length !== 0) throw new UnsupportedPage('repetition levels in a flat column');
         const levels = { view: new DataView(compressed.buffer, compressed.byteOffset, compressed.byteLength), offset: 0 };
-        const defined = column.optional ? readLevels(levels, daph2.num_values, daph2.definition_levels_byte_length) : undefined;
+        const nulls = column.optional ? nullsOf(readLevels(levels, daph2.num_values, daph2.definition_levels_byte_length)) : NO_NULLS;
         const valueBytes = compressed.subarray(daph2.definition_levels_byte_length);
         const size = header.uncompressed_page_size - daph2.definition_levels_byte_length;
         const page = pageReader(daph2.is_compressed === false ? valueBytes : decompressPage(valueBytes, size, codec, compressors));
-        readValues(page, daph2.encoding, count(defined, daph2.num_values), column, type, dictionary, size, defined, out);
+        readValues(page, daph2.encoding, daph2.num_values - nulls.count, column, type, dictionary, size, nulls.defined, out);
         break;
       }
       default:
@@ -167,14 +167,20 @@ function readLevels(reader: { view: DataView; offset: number }, n: number, byteL
   return levels;
 }
 
-function count(defined: Uint8Array | undefined, n: number): number {
-  if (!defined) return n;
+/** A page's nulls: how many, and its definition levels if there is one (else none are needed). */
+interface Nulls {
+  readonly count: number;
+  readonly defined: Uint8Array | undefined;
+}
+const NO_NULLS: Nulls = { count: 0, defined: undefined };
+
+function nullsOf(defined: Uint8Array): Nulls {
   let values = 0;
-  for (let i = 0; i < n; i++) values += defined[i]!;
-  return values;
+  for (let i = 0; i < defined.length; i++) values += defined[i]!;
+  return values === defined.length ? NO_NULLS : { count: defined.length - values, defined };
 }
 
-/** Reads a data page's `n` values and appends them (with its nulls) to `out`. */
+/** Reads a data page's `n` values and appends them to `out`, with nulls where `defined` (if any) has a 0. */
 function readValues(
   page: { view: DataView; offset: number },
   encoding: Encoding,
@@ -219,8 +225,7 @@ class ColumnBuilder {
 
   /** Appends `source` (or `source[indexes[i]]`), one value per 1 in `defined` (if any) and null per 0. */
   append(source: Values, indexes: Uint32Array | undefined, defined: Uint8Array | undefined): void {
-    const nulls = defined !== undefined && defined.includes(0);
-    if (this.dense instanceof Float64Array && (nulls || !isNumbers(source))) this.dense = Array.from(this.dense);
+    if (this.dense instanceof Float64Array && (defined || !isNumbers(source))) this.dense = Array.from(this.dense);
     const out = this.dense;
     let at = this.length;
     if (out instanceof Float64Array) {
@@ -231,7 +236,7 @@ class ColumnBuilder {
         out.set(numbers, at);
         at += numbers.length;
       }
-    } else if (!nulls) {
+    } else if (!defined) {
       const n = indexes ? indexes.length : source.length;
       if (indexes) for (let i = 0; i < n; i++) out[at++] = source[indexes[i]!];
       else for (let i = 0; i < n; i++) out[at++] = source[i];
