@@ -200,9 +200,11 @@ interface Nulls {
 const NO_NULLS: Nulls = { count: 0, defined: undefined };
 
 function nullsOf(defined: Uint8Array): Nulls {
-  let values = 0;
-  for (let i = 0; i < defined.length; i++) values += defined[i]!;
-  return values === defined.length ? NO_NULLS : { count: defined.length - values, defined };
+  const first = defined.indexOf(0); // native, and most pages have no null
+  if (first < 0) return NO_NULLS;
+  let count = 0;
+  for (let i = first; i < defined.length; i++) count += 1 - defined[i]!;
+  return { count, defined };
 }
 
 /** Reads a data page's `n` values and appends them to `out`, with nulls where `defined` (if any) has a 0. */
