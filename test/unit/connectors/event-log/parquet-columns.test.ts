@@ -148,6 +148,19 @@ function writeGenerated(file: GeneratedFile): ArrayBuffer {
     codec: file.codec,
   });
 }
+const kind = (label: string) => KINDS.find((k) => k.label === label)!;
+/** Always run: booleans in RLE with nulls, dictionary strings, timestamps; pages and row groups. */
+const EXAMPLE: GeneratedFile = {
+  rows: 90,
+  columns: [
+    { kind: kind('BOOLEAN'), nulls: 'some', encoding: 'RLE', data: Array.from({ length: 90 }, (_, i) => (i % 7 === 3 ? null : i % 3 === 0)) },
+    { kind: kind('UTF8'), nulls: 'none', encoding: 'RLE_DICTIONARY', data: Array.from({ length: 90 }, (_, i) => ['ATL', 'LAX', 'ORD'][i % 3]) },
+    { kind: kind('TIMESTAMP(MICROS)'), nulls: 'required', encoding: 'PLAIN', data: Array.from({ length: 90 }, (_, i) => BigInt(i - 45) * 999_999n) },
+  ],
+  rowGroupSize: 40,
+  pageSize: 64,
+  codec: 'SNAPPY',
+};
 const describeFile = (file: GeneratedFile) =>
   `${file.rows} rows, groups of ${file.rowGroupSize}, pages ≤ ${file.pageSize} B, ${file.codec}: ` + file.columns.map((c) => `${c.kind.label} ${c.nulls} ${c.encoding}`).join(', ');
 
@@ -170,7 +183,7 @@ describe('ParquetCursor, column-wise decoding of flat columns', () => {
         expect(kinds.length, describeFile(file)).toBeGreaterThan(0);
         expect(kinds.every((k) => k === 'rows'), describeFile(file)).toBe(true);
       }),
-      { numRuns: 120 },
+      { numRuns: 120, examples: [[EXAMPLE, 2, 7, 5]] },
     );
     expect([...seen].sort()).toEqual(['PLAIN', 'RLE', 'RLE_DICTIONARY', 'pages', 'row groups']);
   });
