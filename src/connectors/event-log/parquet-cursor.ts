@@ -119,6 +119,18 @@ export class ParquetCursor implements LogCursor<ParquetOffset> {
     return this.readRowGroup();
   }
 
+  fill(values: unknown[], max: number): ParquetOffset | undefined {
+    // With a pacing timestamp every row is checked (it may be malformed): that is next()'s work.
+    if (this.eventTime !== undefined) return undefined;
+    const from = this.row - this.rowsStart;
+    const to = Math.min(this.end, this.rowsStart + this.rows.length, this.row + max) - this.rowsStart;
+    if (from < 0 || from >= to) return undefined;
+    const rows = this.rows;
+    for (let i = from; i < to; i++) values.push(rows.row(i));
+    this.row = this.rowsStart + to;
+    return { row: this.row };
+  }
+
   async close(): Promise<void> {
     this.rows = NO_ROWS;
   }

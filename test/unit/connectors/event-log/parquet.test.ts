@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { OutputTag, StreamExecutionEnvironment, WatermarkStrategy, type SourceReader } from '../../../../src/index.ts';
 import { EventLogSource } from '../../../../src/connectors/event-log/event-log-source.ts';
+import { ParquetCursor } from '../../../../src/connectors/event-log/parquet-cursor.ts';
 import type { MalformedRecord } from '../../../../src/connectors/event-log/malformed-input-error.ts';
 import { drain, readerContext, readItems, readSource, throughJson } from './event-log-harness.ts';
 
@@ -99,6 +100,36 @@ describe('EventLogSource.parquet', () => {
         }
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('hands out batches without an item per row (fill) exactly as row by row: same records, same offsets after every poll', async () => {
+    const path = file(trades(61, 9));
+    /** Every poll's records and the offset after it, for batch sizes cycling through `batches`. */
+    const polls = async (split: Parameters<EventLogSource['createReader']>[0], batches: number[]) => {
+      const reader = EventLogSource.parquet(path).createReader(split, readerContext()) as SourceReader<unknown>;
+      const out: Array<{ values: unknown[]; offset: unknown }> = [];
+      for (let i = 0; ; i++) {
+        const poll = await reader.poll(batches[i % batches.length]!);
+        if (poll.kind === 'end') return out;
+        if (poll.kind !== 'records') throw new Error(`unexpected ${poll.kind}`);
+        out.push({ values: poll.values, offset: reader.offset() });
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: 1, max: 25 }), { minLength: 1, maxLength: 5 }), async (parallelism, batches) => {
+        for (const split of await EventLogSource.parquet(path).createSplits(parallelism)) {
+          const fill = vi.spyOn(ParquetCursor.prototype, 'fill');
+          const batched = await polls(split, batches);
+          expect(fill.mock.results.some((r) => r.value !== undefined)).toBe(true);
+          fill.mockReturnValue(undefined);
+          const rowByRow = await polls(split, batches);
+          fill.mockRestore();
+          expect(batched).toEqual(rowByRow);
+          expect(batched.flatMap((p) => p.values)).toEqual(Array.from({ length: (split.end ?? 61) - split.start }, (_, i) => trade(split.start + i)));
+        }
+      }),
+      { numRuns: 30 },
     );
   });
 
