@@ -231,7 +231,18 @@ export interface KeyTables {
 }
 
 export class KeyDictionary {
-  private readonly ids = new Map<string | number, number>();
+  /**
+   * Integer keys in int32 range (the common case) by open addressing: pairs `[key, id + 1]`, 0 in
+   * the second marking a free entry, key and id side by side so a lookup of a random key touches one
+   * cache line. Several times cheaper than a Map of a million keys. Other keys go to `others`.
+   */
+  private intTable = new Int32Array(2048);
+  /** Entries - 1 (a power of two minus one). */
+  private mask = 1023;
+  /** 32 - log2(entries): the top bits of a multiplicative hash pick the first entry. */
+  private shift = 22;
+  private intCount = 0;
+  private readonly others = new Map<string | number, number>();
   private readonly keys: Array<string | number | undefined> = [];
   private readonly groups: number[] = [];
   private readonly freeIds: number[] = [];
@@ -240,7 +251,7 @@ export class KeyDictionary {
   constructor(private readonly onNewId?: (id: number, keyGroup: number) => void) {}
 
   get size(): number {
-    return this.ids.size;
+    return this.intCount + this.others.size;
   }
 
   /** One more than the largest id ever handed out. */
@@ -259,7 +270,7 @@ export class KeyDictionary {
   }
 
   idOf(key: string | number, keyGroup = 0): number {
-    const id = this.ids.get(key);
+    const id = this.lookup(key);
     if (id !== undefined) {
       if (this.groups[id] !== keyGroup) {
         throw new RangeError(`Key ${JSON.stringify(key)} has key group ${this.groups[id]}, got ${keyGroup}; a key's group must not change`);
@@ -274,14 +285,26 @@ export class KeyDictionary {
     }
     const newId = this.freeIds.length > 0 ? (this.freeIds.pop() as number) : this.keys.length;
     this.onNewId?.(newId, keyGroup);
-    this.ids.set(key, newId);
+    if (typeof key === 'number' && (key | 0) === key) this.insertInt(key, newId);
+    else this.others.set(key, newId);
     this.keys[newId] = key;
     this.groups[newId] = keyGroup;
     return newId;
   }
 
   lookup(key: string | number): number | undefined {
-    return this.ids.get(key);
+    if (typeof key === 'number' && (key | 0) === key) {
+      const table = this.intTable;
+      const mask = this.mask;
+      let entry = Math.imul(key, 0x9e3779b1) >>> this.shift;
+      for (;;) {
+        const id = table[2 * entry + 1]!;
+        if (id === 0) return undefined;
+        if (table[2 * entry] === key) return id - 1;
+        entry = (entry + 1) & mask;
+      }
+    }
+    return this.others.get(key);
   }
 
   keyOf(id: number): string | number | undefined {
@@ -295,9 +318,60 @@ export class KeyDictionary {
   release(id: number): void {
     const key = this.keys[id];
     if (key === undefined) return;
-    this.ids.delete(key);
+    if (typeof key === 'number' && (key | 0) === key) this.deleteInt(key);
+    else this.others.delete(key);
     this.keys[id] = undefined;
     this.freeIds.push(id);
+  }
+
+  private insertInt(key: number, id: number): void {
+    // At most half full, so probe runs stay short.
+    if ((this.intCount + 1) * 2 > this.mask + 1) this.growInts();
+    const table = this.intTable;
+    let entry = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    while (table[2 * entry + 1] !== 0) entry = (entry + 1) & this.mask;
+    table[2 * entry] = key;
+    table[2 * entry + 1] = id + 1;
+    this.intCount++;
+  }
+
+  /** Removes an int key, moving later entries of its probe run back (no tombstones). */
+  private deleteInt(key: number): void {
+    const table = this.intTable;
+    const mask = this.mask;
+    let hole = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    while (table[2 * hole] !== key || table[2 * hole + 1] === 0) {
+      if (table[2 * hole + 1] === 0) return;
+      hole = (hole + 1) & mask;
+    }
+    table[2 * hole + 1] = 0;
+    this.intCount--;
+    for (let next = (hole + 1) & mask; table[2 * next + 1] !== 0; next = (next + 1) & mask) {
+      const home = Math.imul(table[2 * next]!, 0x9e3779b1) >>> this.shift;
+      // The entry at `next` may move to the hole unless its home lies cyclically in (hole, next].
+      const staysPut = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+      if (staysPut) continue;
+      table[2 * hole] = table[2 * next]!;
+      table[2 * hole + 1] = table[2 * next + 1]!;
+      table[2 * next + 1] = 0;
+      hole = next;
+    }
+  }
+
+  private growInts(): void {
+    const old = this.intTable;
+    const table = new Int32Array(old.length * 2);
+    this.intTable = table;
+    this.mask = this.mask * 2 + 1;
+    this.shift--;
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i + 1] === 0) continue;
+      const key = old[i]!;
+      let entry = Math.imul(key, 0x9e3779b1) >>> this.shift;
+      while (table[2 * entry + 1] !== 0) entry = (entry + 1) & this.mask;
+      table[2 * entry] = key;
+      table[2 * entry + 1] = old[i + 1]!;
+    }
   }
 }
 
