@@ -1,3 +1,4 @@
+import { grownPairTable, homeEntry } from './int32-pair-table.ts';
 import type { Key } from './key-groups.ts';
 
 /**
@@ -37,7 +38,7 @@ export class KeyDictionary {
     if (typeof key === 'number' && (key | 0) === key) {
       const table = this.table;
       const mask = this.mask;
-      let entry = Math.imul(key, 0x9e3779b1) >>> this.shift;
+      let entry = homeEntry(key, this.shift);
       for (;;) {
         const id = table[2 * entry + 1]!;
         if (id === 0) return this.addInt(key, entry);
@@ -65,7 +66,7 @@ export class KeyDictionary {
   find(key: Key): number {
     if (typeof key === 'number' && (key | 0) === key) {
       const table = this.table;
-      let entry = Math.imul(key, 0x9e3779b1) >>> this.shift;
+      let entry = homeEntry(key, this.shift);
       for (;;) {
         const id = table[2 * entry + 1]!;
         if (id === 0 || table[2 * entry] === key) return id - 1;
@@ -85,18 +86,9 @@ export class KeyDictionary {
   }
 
   private grow(): void {
-    const old = this.table;
-    const table = new Int32Array(old.length * 2);
-    this.table = table;
-    this.mask = this.mask * 2 + 1;
     this.shift--;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i + 1] === 0) continue;
-      const key = old[i]!;
-      let entry = Math.imul(key, 0x9e3779b1) >>> this.shift;
-      while (table[2 * entry + 1] !== 0) entry = (entry + 1) & this.mask;
-      table[2 * entry] = key;
-      table[2 * entry + 1] = old[i + 1]!;
-    }
+    this.table = grownPairTable(this.table, this.shift);
+    this.mask = (this.table.length >> 1) - 1;
   }
+
 }

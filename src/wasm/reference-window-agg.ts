@@ -1,3 +1,5 @@
+import { grownPairTable, homeEntry } from '../state/int32-pair-table.ts';
+
 /**
  * The plain-TypeScript reference for keyed event-time window aggregation, plus what it shares with
  * the Wasm kernel (src/wasm/window-agg-kernel.ts): the configuration and its validation, the key
@@ -296,7 +298,7 @@ export class KeyDictionary {
     if (typeof key === 'number' && (key | 0) === key) {
       const table = this.intTable;
       const mask = this.mask;
-      let entry = Math.imul(key, 0x9e3779b1) >>> this.shift;
+      let entry = homeEntry(key, this.shift);
       for (;;) {
         const id = table[2 * entry + 1]!;
         if (id === 0) return undefined;
@@ -328,7 +330,7 @@ export class KeyDictionary {
     // At most half full, so probe runs stay short.
     if ((this.intCount + 1) * 2 > this.mask + 1) this.growInts();
     const table = this.intTable;
-    let entry = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    let entry = homeEntry(key, this.shift);
     while (table[2 * entry + 1] !== 0) entry = (entry + 1) & this.mask;
     table[2 * entry] = key;
     table[2 * entry + 1] = id + 1;
@@ -339,7 +341,7 @@ export class KeyDictionary {
   private deleteInt(key: number): void {
     const table = this.intTable;
     const mask = this.mask;
-    let hole = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    let hole = homeEntry(key, this.shift);
     while (table[2 * hole] !== key || table[2 * hole + 1] === 0) {
       if (table[2 * hole + 1] === 0) return;
       hole = (hole + 1) & mask;
@@ -347,7 +349,7 @@ export class KeyDictionary {
     table[2 * hole + 1] = 0;
     this.intCount--;
     for (let next = (hole + 1) & mask; table[2 * next + 1] !== 0; next = (next + 1) & mask) {
-      const home = Math.imul(table[2 * next]!, 0x9e3779b1) >>> this.shift;
+      const home = homeEntry(table[2 * next]!, this.shift);
       // The entry at `next` may move to the hole unless its home lies cyclically in (hole, next].
       const staysPut = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (staysPut) continue;
@@ -359,20 +361,11 @@ export class KeyDictionary {
   }
 
   private growInts(): void {
-    const old = this.intTable;
-    const table = new Int32Array(old.length * 2);
-    this.intTable = table;
-    this.mask = this.mask * 2 + 1;
     this.shift--;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i + 1] === 0) continue;
-      const key = old[i]!;
-      let entry = Math.imul(key, 0x9e3779b1) >>> this.shift;
-      while (table[2 * entry + 1] !== 0) entry = (entry + 1) & this.mask;
-      table[2 * entry] = key;
-      table[2 * entry + 1] = old[i + 1]!;
-    }
+    this.intTable = grownPairTable(this.intTable, this.shift);
+    this.mask = (this.intTable.length >> 1) - 1;
   }
+
 }
 
 // =====================================================================================
