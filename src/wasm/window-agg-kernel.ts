@@ -58,6 +58,8 @@ export class WindowAggKernel implements WindowAggregator {
   private pristine = true;
   /** Record buffer of an encoded snapshot copy, reused by the next copy (see snapshotCopy). */
   private spareSnapshotBuffer: Uint8Array | undefined;
+  /** Moves the records of the snapshot copy held in the scratch region to host memory (see snapshotCopy). */
+  private scratchHolder: (() => void) | undefined;
   /** Snapshot copies not yet encoded that read keys from the live dictionary (see snapshotCopy). */
   private readonly pendingCopies: PendingSnapshotCopy[] = [];
   /** Keys released so far (a sized snapshot copy checks that none was released before it is written). */
@@ -219,26 +221,38 @@ export class WindowAggKernel implements WindowAggregator {
   }
 
   /**
-   * The synchronous half of {@link snapshot}: copies the records of the key groups out of linear
-   * memory, so processing can go on at once; `encode()` later builds the same bytes `snapshot`
-   * returns, or `bytes()` sizes them to be written straight into a bigger buffer (a checkpoint
-   * blob), saving a copy. Keys are looked up at encode time: a key released meanwhile (its id
-   * perhaps reused) is first written into the copies still waiting, so they name the key their
-   * records had. The record buffer of a written copy is kept as a spare for the next copy (memcpy
-   * into memory already mapped, not fresh page faults), so a copy is written once.
+   * The synchronous half of {@link snapshot}: collects the records of the key groups into the
+   * kernel's scratch region, so processing can go on at once; `encode()` later builds the same
+   * bytes `snapshot` returns, or `bytes()` sizes them to be written straight into a bigger buffer
+   * (a checkpoint blob), saving a copy. Should the kernel need its scratch region before that (the
+   * next snapshot, a restore, an idle-key sweep), the records move to host memory first. Keys are
+   * looked up at encode time: a key released meanwhile (its id perhaps reused) is first written
+   * into the copies still waiting, so they name the key their records had. A copy is written once;
+   * the host buffer of an evacuated copy is kept as a spare for the next evacuation.
    */
   snapshotCopy(keyGroupFrom: number, keyGroupTo: number): SnapshotCopy {
     checkKeyGroupRange(keyGroupFrom, keyGroupTo);
+    // The records stay in the kernel's scratch region, which nothing else uses until the next
+    // snapshot, restore or idle-key sweep: that evacuates them first (the copy to host memory that
+    // used to happen here, paused). Usually the copy is written long before.
+    this.evacuateScratch();
     const recordCount = this.k.snapshotCollect(keyGroupFrom, keyGroupTo);
     if (recordCount < 0) throw outOfMemory();
     const recordSize = snapshotRecordSize(this.config);
     const byteLength = recordCount * recordSize;
-    this.refreshViews();
-    let buffer = this.spareSnapshotBuffer;
-    this.spareSnapshotBuffer = undefined;
-    if (buffer === undefined || buffer.byteLength < byteLength) buffer = new Uint8Array(byteLength);
-    const records = buffer.subarray(0, byteLength);
-    records.set(new Uint8Array(this.memory.buffer, this.k.scratchPtr() >>> 0, byteLength));
+    const scratchPtr = this.k.scratchPtr() >>> 0;
+    /** The records once evacuated, in `buffer` (a spare of an earlier copy, or new). */
+    let evacuated: Uint8Array | undefined;
+    let buffer: Uint8Array | undefined;
+    const holder = () => {
+      buffer = this.spareSnapshotBuffer;
+      this.spareSnapshotBuffer = undefined;
+      if (buffer === undefined || buffer.byteLength < byteLength) buffer = new Uint8Array(byteLength);
+      evacuated = buffer.subarray(0, byteLength);
+      evacuated.set(new Uint8Array(this.memory.buffer, scratchPtr, byteLength));
+    };
+    this.scratchHolder = holder;
+    const records = () => evacuated ?? new Uint8Array(this.memory.buffer, scratchPtr, byteLength);
     const copy: PendingSnapshotCopy = { released: new Map() };
     // Copies that are never encoded (a declined checkpoint) must not collect releases forever:
     // past a few, the oldest takes a full copy of the key tables and stops listening.
@@ -248,6 +262,7 @@ export class WindowAggKernel implements WindowAggregator {
     const watermark = this.k.currentWatermark();
     let sized: SizedBytes | undefined;
     let releasesAtPrepare = 0;
+    let preparedOver: Uint8Array | undefined;
     let written = false;
     let encoded: Uint8Array | undefined;
     const prepare = (): SizedBytes => {
@@ -256,7 +271,8 @@ export class WindowAggKernel implements WindowAggregator {
       if (listening >= 0) this.pendingCopies.splice(listening, 1);
       // Replace per-instance key ids by indices into the snapshot's own key table, in order of
       // first appearance; `ids[index]` is the id, looked up in the tables as they were at the copy.
-      const words = new Int32Array(records.buffer, records.byteOffset, byteLength >> 2);
+      const at = records();
+      const words = new Int32Array(at.buffer, at.byteOffset, byteLength >> 2);
       const stride = recordSize >> 2;
       const indexOfId = new Int32Array(this.dictionary.highWater).fill(-1);
       const ids = new Int32Array(recordCount);
@@ -272,17 +288,24 @@ export class WindowAggKernel implements WindowAggregator {
         words[w] = index;
       }
       releasesAtPrepare = this.releasedKeyCount;
-      sized = snapshotBytes({ config, watermark, keyGroupFrom, keyGroupTo, recordSize, recordCount, records }, tablesAtCopy(copy, this.dictionary), keyCount, ids);
+      preparedOver = at;
+      sized = snapshotBytes({ config, watermark, keyGroupFrom, keyGroupTo, recordSize, recordCount, records: at }, tablesAtCopy(copy, this.dictionary), keyCount, ids);
       return sized;
     };
     const writeOnce = (target: Uint8Array, offset: number): void => {
       if (written) throw new Error('This snapshot copy was already written; its record buffer now holds a later copy');
       // The key table was sized from the dictionary as it was: write before the kernel moves on.
-      if (this.releasedKeyCount !== releasesAtPrepare) throw new Error('A snapshot copy must be written before the kernel releases keys again (write it right after bytes())');
+      const sizedBytes = prepare();
+      // (A view over linear memory that grew since is detached: empty.)
+      const moved = preparedOver!.byteLength !== byteLength || (evacuated !== undefined && preparedOver !== evacuated);
+      if (this.releasedKeyCount !== releasesAtPrepare || moved) {
+        throw new Error('A snapshot copy must be written before the kernel moves on (write it right after bytes())');
+      }
       written = true;
-      prepare().writeTo(target, offset);
-      // The records are copied out: the buffer can take the next snapshot's copy.
-      if (this.spareSnapshotBuffer === undefined || this.spareSnapshotBuffer.byteLength < buffer.byteLength) this.spareSnapshotBuffer = buffer;
+      sizedBytes.writeTo(target, offset);
+      // The records are copied out: the scratch region, or the buffer, can take the next copy.
+      if (this.scratchHolder === holder) this.scratchHolder = undefined;
+      if (buffer !== undefined && (this.spareSnapshotBuffer === undefined || this.spareSnapshotBuffer.byteLength < buffer.byteLength)) this.spareSnapshotBuffer = buffer;
     };
     return {
       encode: () => {
@@ -299,12 +322,20 @@ export class WindowAggKernel implements WindowAggregator {
     };
   }
 
+  /** Frees the scratch region for other use: a snapshot copy held there moves to host memory. */
+  private evacuateScratch(): void {
+    const holder = this.scratchHolder;
+    this.scratchHolder = undefined;
+    holder?.();
+  }
+
   restore(bytes: Uint8Array): void {
     const snapshot = decodeSnapshot(bytes);
     checkSnapshotConfig(snapshot, this.config);
     const ids = snapshot.keys.map(({ key, keyGroup }) => this.dictionary.idOf(key, keyGroup));
     const { recordCount, recordSize } = snapshot;
     const byteLength = recordCount * recordSize;
+    this.evacuateScratch();
     const ptr = this.k.reserveScratch(byteLength) >>> 0;
     if (ptr === 0) throw outOfMemory();
     this.refreshViews();
@@ -385,6 +416,7 @@ export class WindowAggKernel implements WindowAggregator {
     if (newer.length <= Math.max(IDLE_GENERATION_MIN, this.k.liveKeyCount())) return;
     if (older.length > 0) {
       // Let the kernel drop ids that have windows again, in one call.
+      this.evacuateScratch();
       const ptr = this.k.reserveScratch(older.length * 4) >>> 0;
       if (ptr === 0) throw outOfMemory();
       this.refreshViews();

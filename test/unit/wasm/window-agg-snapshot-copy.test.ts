@@ -94,7 +94,7 @@ describe('WindowAggKernel.snapshotCopy', () => {
     expect(copies[2]!.encode()).toBe(copies[2]!.encode());
   });
 
-  it('bytes() writes the same bytes as encode() into a bigger buffer, once, and only before keys are released again', () => {
+  it('bytes() writes the same bytes as encode() into a bigger buffer, once, and only before the kernel moves on (keys released)', () => {
     const events: Array<[string | number, number, number]> = [];
     for (let i = 0; i < 3000; i++) events.push([i % 4 === 0 ? `s${i}` : i, (i * 3) % 30, i]);
     const kernel = new WindowAggKernel(kernelModule, config);
@@ -119,7 +119,23 @@ describe('WindowAggKernel.snapshotCopy', () => {
       feed(kernel, after);
       kernel.advanceWatermark(2_000 + generation * 100 + 99);
     }
-    expect(() => late.writeTo(new Uint8Array(late.byteLength), 0)).toThrow(/before the kernel releases keys again/);
+    expect(() => late.writeTo(new Uint8Array(late.byteLength), 0)).toThrow(/before the kernel moves on/);
+  });
+
+  it('a copy left in the kernel while it goes on processing (no key released) still encodes the state at the copy', () => {
+    const kernel = new WindowAggKernel(kernelModule, config);
+    const events: Array<[string | number, number, number]> = [];
+    for (let i = 0; i < 2000; i++) events.push([i % 5 === 0 ? `k${i % 50}` : i % 300, (i * 7) % 40, i]);
+    feed(kernel, events);
+    const atCopy = kernel.snapshot(0, 6);
+    const copy = kernel.snapshotCopy(0, 6);
+    // More records for the same and new keys, and windows fired: the kernel's memory changes (and
+    // grows) under the copy.
+    const more: Array<[string | number, number, number]> = [];
+    for (let i = 0; i < 20_000; i++) more.push([i % 3 === 0 ? `m${i}` : 1_000 + i, 20 + (i % 60), -i]);
+    feed(kernel, more);
+    kernel.advanceWatermark(29);
+    expect(Buffer.from(copy.encode()).equals(Buffer.from(atCopy))).toBe(true);
   });
 
   it('copies only the requested key groups', () => {
