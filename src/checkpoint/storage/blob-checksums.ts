@@ -23,7 +23,9 @@ export async function manifestAndBlobs(checkpoint: CompletedCheckpoint, handedOv
  *
  * The helper is a Freshet worker (workers/kernel.worker.ts, which also serves kernel subtasks),
  * started on first use and kept while checkpoints come: it holds a Node process open only while a
- * checksum is in flight, and stops after {@link IDLE_MS} without one.
+ * checksum is in flight, and stops after {@link IDLE_MS} without one. Where no such thread can be
+ * started at all, blobs are checksummed here (the same checksums). A thread that dies while it holds
+ * a blob fails that checkpoint (it is declined; the job goes on), and the next one starts a new thread.
  *
  * ```ts
  * const { blobs, checksums } = await checksumBlobs(checkpoint.blobs, options.handOver === true);
@@ -65,38 +67,48 @@ function offloadable(bytes: Uint8Array): boolean {
 interface Helper {
   worker: SpawnedWorker;
   remote: Remote<KernelWorkerApi>;
+  /** Set when the thread died (even while idle): it is replaced before a blob is transferred to it. */
+  dead: boolean;
 }
 
 let helper: Promise<Helper> | undefined;
+/** Set when the helper thread could not be started: blobs are then checksummed on this thread. */
+let helperUnavailable = false;
 let inFlight = 0;
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
 async function checksumInHelper(bytes: Uint8Array): Promise<{ bytes: Uint8Array; crc: number }> {
-  inFlight++;
   if (idleTimer !== undefined) clearTimeout(idleTimer);
   idleTimer = undefined;
-  const started = (helper ??= startHelper());
+  if (helper !== undefined && (await helper.catch(() => undefined))?.dead === true) helper = undefined;
+  const started = helperUnavailable ? undefined : (helper ??= startHelper());
+  const h = await started?.catch(() => {
+    // This environment cannot start the thread (no worker support, a blocked script): checksum
+    // here, the same result, and stop trying. Nothing was transferred yet.
+    helperUnavailable = true;
+    if (helper === started) helper = undefined;
+    return undefined;
+  });
+  if (h === undefined) return { bytes, crc: crc32c(bytes) };
+  inFlight++;
   try {
-    const { worker, remote } = await started;
-    worker.keepAlive(true);
+    h.worker.keepAlive(true);
     const { transfer } = await import('comlink');
     // `death` resolves (never rejects), so a thread that dies after answering leaves nothing unhandled.
-    const outcome = await Promise.race([remote.crc32c(transfer(bytes, [bytes.buffer])).then((answer) => ({ answer })), worker.death.then((reason) => ({ reason }))]);
+    const outcome = await Promise.race([h.remote.crc32c(transfer(bytes, [bytes.buffer])).then((answer) => ({ answer })), h.worker.death.then((reason) => ({ reason }))]);
     if ('reason' in outcome) throw new Error(`The checksum thread died while checksumming a checkpoint blob: ${outcome.reason.message}`);
     return outcome.answer;
   } catch (error) {
     // A helper that failed is not reused; the next checkpoint starts a new one.
     if (helper === started) helper = undefined;
-    void started.then((h) => h.worker.terminate()).catch(() => {});
+    void h.worker.terminate();
     throw error;
   } finally {
-    if (--inFlight === 0) void idle(started);
+    if (--inFlight === 0) idle(h, started!);
   }
 }
 
-async function idle(started: Promise<Helper>): Promise<void> {
-  const h = await started.catch(() => undefined);
-  if (h === undefined || inFlight > 0) return;
+function idle(h: Helper, started: Promise<Helper>): void {
   h.worker.keepAlive(false);
   idleTimer = setTimeout(() => {
     idleTimer = undefined;
@@ -110,5 +122,7 @@ async function idle(started: Promise<Helper>): Promise<void> {
 async function startHelper(): Promise<Helper> {
   const [{ defaultWorkerPlatform }, { wrap }] = await Promise.all([import('../../workers/worker-platform.ts'), import('comlink')]);
   const worker = await (await defaultWorkerPlatform()).spawnKernelWorker();
-  return { worker, remote: wrap<KernelWorkerApi>(worker.endpoint) };
+  const h: Helper = { worker, remote: wrap<KernelWorkerApi>(worker.endpoint), dead: false };
+  void worker.death.then(() => (h.dead = true));
+  return h;
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { checksumBlobs, OFFLOAD_MIN_BYTES } from '../../../src/checkpoint/storage/blob-checksums.ts';
 import { formatChecksum } from '../../../src/checkpoint/storage/checksum.ts';
 import { pseudoRandomBytes } from './checkpoint-storage-contract.ts';
@@ -34,6 +34,33 @@ describe('checksumBlobs', () => {
       ),
       { numRuns: 12 },
     );
+  });
+
+  it('checksums on this thread, with the same result, where no helper thread can be started', async () => {
+    vi.resetModules();
+    vi.doMock('../../../src/workers/worker-platform.ts', () => ({
+      defaultWorkerPlatform: async () => ({
+        name: 'node',
+        spawnKernelWorker: async () => {
+          throw new Error('no worker threads here');
+        },
+      }),
+    }));
+    try {
+      const { checksumBlobs: withoutThreads } = await import('../../../src/checkpoint/storage/blob-checksums.ts');
+      for (let round = 0; round < 2; round++) {
+        const bytes = pseudoRandomBytes(2 * OFFLOAD_MIN_BYTES, round + 5);
+        const expected = formatChecksum(bytes);
+        const result = await withoutThreads(new Map([['big', bytes]]), true);
+        expect(result.checksums.get('big')).toBe(expected);
+        // Never transferred: the caller's array is intact, and is the one kept.
+        expect(bytes.byteLength).toBe(2 * OFFLOAD_MIN_BYTES);
+        expect(result.blobs.get('big')).toBe(bytes);
+      }
+    } finally {
+      vi.doUnmock('../../../src/workers/worker-platform.ts');
+      vi.resetModules();
+    }
   });
 
   it('never holds a finished Node program open', async () => {
