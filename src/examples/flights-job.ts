@@ -27,7 +27,7 @@ const USAGE = `Usage: npm start -- [options]
   --min-flights <n>         departures an airport needs on a day to be ranked (default 100)
   --parallelism <n>         parallelism of the windowed stages (default 1)
   --speed max|<factor>      replay as fast as possible (default) or at <factor> x event time
-  --checkpoint-interval <ms> default 2000
+  --checkpoint-interval <ms> default 500
   --fresh                   start over even if a stopped run could be resumed
   --progress                progress lines on stderr even when it is not a terminal
 Ctrl-C stops with a savepoint; run it again to resume.`;
@@ -210,7 +210,7 @@ function readOptions() {
         'min-flights': { type: 'string', default: '100' },
         parallelism: { type: 'string', default: '1' },
         speed: { type: 'string', default: 'max' },
-        'checkpoint-interval': { type: 'string', default: '2000' },
+        'checkpoint-interval': { type: 'string', default: '500' },
         fresh: { type: 'boolean', default: false },
         progress: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
