@@ -69,7 +69,7 @@ async function duckdb(): Promise<Outcome> {
 }
 
 export async function runFlightsBench(opts: { rounds?: number } = {}) {
-  const rounds = opts.rounds ?? 3;
+  const rounds = opts.rounds ?? 5;
   const runs: Record<'wasm' | 'js' | 'duckdb' | 'source', Outcome[]> = { wasm: [], js: [], duckdb: [], source: [] };
   // Interleaved rounds, so every side sees the same machine; medians.
   for (let r = 0; r < rounds; r++) {

@@ -47,7 +47,7 @@ const benches: Record<string, () => Promise<void>> = {
   async flights() {
     const r = await runFlightsBench();
     const rate = (s: number) => `${(r.flights / s / 1e6).toFixed(2)}M flights/s`;
-    console.log(`flights: ${r.flights.toLocaleString('en')} BTS flights (flights-3m.parquet) -> hourly count + avg delay per origin airport, ${r.windows.toLocaleString('en')} windows (median of 3 interleaved rounds)`);
+    console.log(`flights: ${r.flights.toLocaleString('en')} BTS flights (flights-3m.parquet) -> hourly count + avg delay per origin airport, ${r.windows.toLocaleString('en')} windows (median of 5 interleaved rounds)`);
     console.log(`  DuckDB GROUP BY           ${r.duckdbSeconds.toFixed(2)} s  ${rate(r.duckdbSeconds)}`);
     console.log(`  Freshet, Wasm kernel      ${r.wasmSeconds.toFixed(2)} s  ${rate(r.wasmSeconds)}`);
     console.log(`  Freshet, TypeScript path  ${r.jsSeconds.toFixed(2)} s  ${rate(r.jsSeconds)}`);
