@@ -232,7 +232,13 @@ export interface KeyTables {
   readonly groups: readonly number[];
 }
 
-export class KeyDictionary {
+/**
+ * A kernel's key ids: small integers for string or number keys, each with its key group; an id is
+ * released when its key has no window left and handed out again (a free list), so a kernel's tables
+ * stay as small as its live keys. (The TypeScript window path's ids, state/key-dictionary.ts, are
+ * never released: that operator rebuilds its dictionary instead.)
+ */
+export class RecyclingKeyDictionary {
   /**
    * Integer keys in int32 range (the common case) by open addressing: pairs `[key, id + 1]`, 0 in
    * the second marking a free entry, key and id side by side so a lookup of a random key touches one
@@ -656,7 +662,7 @@ interface WindowState {
 export class ReferenceWindowAgg implements WindowAggregator {
   readonly config: ResolvedWindowAggConfig;
   private readonly layout: AccumulatorLayout;
-  private readonly dictionary = new KeyDictionary();
+  private readonly dictionary = new RecyclingKeyDictionary();
   /** keyId -> window start -> window */
   private readonly windowsByKey = new Map<number, Map<number, WindowState>>();
   /** window start -> the windows (of all keys) with that start */
@@ -886,7 +892,7 @@ class RowsBuilder {
   constructor(
     private readonly config: ResolvedWindowAggConfig,
     private readonly layout: AccumulatorLayout,
-    private readonly dictionary: KeyDictionary,
+    private readonly dictionary: RecyclingKeyDictionary,
   ) {}
 
   /** Records the window's current result; the key is resolved now, as its id may be released later in the call. */

@@ -5,7 +5,7 @@ import {
   checkSnapshotConfig,
   decodeSnapshot,
   emptyWindowResults,
-  KeyDictionary,
+  RecyclingKeyDictionary,
   type KeyTables,
   type SizedBytes,
   snapshotBytes,
@@ -42,7 +42,7 @@ export class WindowAggKernel implements WindowAggregator {
 
   private readonly k: KernelExports;
   private readonly memory: WebAssembly.Memory;
-  private readonly dictionary: KeyDictionary;
+  private readonly dictionary: RecyclingKeyDictionary;
   private readonly fired: ResultsCollector;
   private readonly late = new IndexCollector();
   /**
@@ -116,7 +116,7 @@ export class WindowAggKernel implements WindowAggregator {
     this.inKeysPtr = this.k.inKeysPtr() >>> 0;
     this.inTsPtr = this.k.inTimestampsPtr() >>> 0;
     this.inColsPtr = this.k.inColumnsPtr() >>> 0;
-    this.dictionary = new KeyDictionary((id, keyGroup) => {
+    this.dictionary = new RecyclingKeyDictionary((id, keyGroup) => {
       if (this.k.registerKey(id, keyGroup) < 0) throw outOfMemory();
     });
     this.fired = new ResultsCollector(this.config.aggs.length);
@@ -487,7 +487,7 @@ interface PendingSnapshotCopy {
  * The key tables as they were when `copy` was taken: its own copy of them, or the live tables with
  * the keys released since patched back in (copied only then).
  */
-function tablesAtCopy(copy: PendingSnapshotCopy, dictionary: KeyDictionary): KeyTables {
+function tablesAtCopy(copy: PendingSnapshotCopy, dictionary: RecyclingKeyDictionary): KeyTables {
   if (copy.tables !== undefined) return copy.tables;
   if (copy.released.size === 0) return dictionary.tables();
   const keys = dictionary.tables().keys.slice();
@@ -627,7 +627,7 @@ class ResultsCollector {
     this.keys = [];
   }
 
-  append(n: number, keyIds: Int32Array, starts: Float64Array, ends: Float64Array, values: readonly Float64Array[], dictionary: KeyDictionary): void {
+  append(n: number, keyIds: Int32Array, starts: Float64Array, ends: Float64Array, values: readonly Float64Array[], dictionary: RecyclingKeyDictionary): void {
     if (n === 0) return;
     const at = this.count;
     if (at + n > this.keyIds.length) this.grow(at + n);

@@ -1,4 +1,4 @@
-import { KeyDictionary } from '../wasm/reference-window-agg.ts';
+import { RecyclingKeyDictionary } from '../wasm/reference-window-agg.ts';
 
 /**
  * A kernel worker client's key dictionary (key -> id), the only one that holds the actual keys.
@@ -12,7 +12,7 @@ import { KeyDictionary } from '../wasm/reference-window-agg.ts';
  * as large as the worker's.
  */
 export class ClientKeyIds {
-  private readonly dictionary = new KeyDictionary();
+  private readonly dictionary = new RecyclingKeyDictionary();
   /** By id: the sequence number of the last call that used it. */
   private lastUse = new Float64Array(1024);
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyDictionary } from '../../../src/wasm/reference-window-agg.ts';
+import { RecyclingKeyDictionary } from '../../../src/wasm/reference-window-agg.ts';
 
 /**
  * The kernels' key dictionary (int32 keys in an open-addressing table with deletion, others in a
@@ -20,11 +20,11 @@ const op = fc.oneof(
   { weight: 2, arbitrary: fc.nat().map((n) => ({ kind: 'release' as const, n })) },
 );
 
-describe('kernel KeyDictionary', () => {
+describe('RecyclingKeyDictionary (kernels)', () => {
   it('behaves as a Map from key to id with ids reused after release', () => {
     fc.assert(
       fc.property(fc.array(op, { minLength: 300, maxLength: 3_000 }), (ops) => {
-        const dictionary = new KeyDictionary();
+        const dictionary = new RecyclingKeyDictionary();
         const model = new Map<string | number, number>();
         const groupOf = (k: string | number) => (typeof k === 'string' ? k.length : Math.abs(Math.trunc(k)) % 7);
         for (const o of ops) {
@@ -59,7 +59,7 @@ describe('kernel KeyDictionary', () => {
   });
 
   it('keeps a key group per key', () => {
-    const dictionary = new KeyDictionary();
+    const dictionary = new RecyclingKeyDictionary();
     dictionary.idOf(5, 1);
     expect(() => dictionary.idOf(5, 2)).toThrow(/Key 5 has key group 1, got 2/);
   });
