@@ -2,7 +2,7 @@ import { DeferredSnapshot, LazyBytes } from '../checkpoint/snapshot-codec.ts';
 import type { RecordBatch } from '../runtime/stream-element.ts';
 import type { Key } from '../state/key-groups.ts';
 import { snapshotOfKeyGroups } from '../wasm/reference-window-agg.ts';
-import { loadWindowAggKernelModule, WindowAggKernel } from '../wasm/window-agg-kernel.ts';
+import { loadWindowAggKernelModule, type SnapshotCopy, WindowAggKernel } from '../wasm/window-agg-kernel.ts';
 import type { Window } from '../windowing/window.ts';
 import { KernelWindowOutput } from './kernel-window-output.ts';
 import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
@@ -13,6 +13,19 @@ export { kernelConfigOf } from './kernel-window-output.ts';
 /** Checkpointed: the kernel's snapshot of this subtask's key groups (keys stored as keys, not ids). */
 export interface WasmWindowAggregateState {
   kernel: Uint8Array;
+}
+
+/**
+ * The operator state of a kernel snapshot copy, encoded in the checkpoint's asynchronous phase,
+ * straight into the checkpoint blob (decodes as {@link WasmWindowAggregateState}).
+ */
+export function deferredKernelState(copy: SnapshotCopy): OperatorSnapshot {
+  return {
+    keyed: new DeferredSnapshot(() => {
+      const bytes = copy.bytes();
+      return { kernel: new LazyBytes(bytes.byteLength, (target, offset) => bytes.writeTo(target, offset)) };
+    }),
+  };
 }
 
 /**
@@ -92,15 +105,8 @@ export class WasmWindowAggregateOperator implements StreamOperator {
 
   snapshotState(): OperatorSnapshot {
     const range = this.ctx.keyGroupRange;
-    // Processing is paused only for the copy; the encoding happens in the checkpoint's asynchronous
-    // phase, straight into the checkpoint blob.
-    const copy = this.k.snapshotCopy(range.start, range.end);
-    return {
-      keyed: new DeferredSnapshot(() => {
-        const bytes = copy.bytes();
-        return { kernel: new LazyBytes(bytes.byteLength, (target, offset) => bytes.writeTo(target, offset)) };
-      }),
-    };
+    // Processing is paused only for the copy; the encoding happens in the checkpoint's asynchronous phase.
+    return deferredKernelState(this.k.snapshotCopy(range.start, range.end));
   }
 
   restoreState(snapshots: OperatorSnapshot[]): void {

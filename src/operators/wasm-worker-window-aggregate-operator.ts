@@ -2,11 +2,12 @@ import type { RecordBatch } from '../runtime/stream-element.ts';
 import type { Key } from '../state/key-groups.ts';
 import { snapshotOfKeyGroups } from '../wasm/reference-window-agg.ts';
 import type { Window } from '../windowing/window.ts';
+import type { SnapshotCopy } from '../wasm/window-agg-kernel.ts';
 import { KernelWorkerClient } from '../workers/kernel-worker-client.ts';
 import { KernelWorkerPool } from '../workers/kernel-worker-pool.ts';
 import { KernelWindowOutput } from './kernel-window-output.ts';
 import type { OperatorContext, OperatorSnapshot, Output, StreamOperator } from './stream-operator.ts';
-import type { WasmWindowAggregateState } from './wasm-window-aggregate-operator.ts';
+import { deferredKernelState, type WasmWindowAggregateState } from './wasm-window-aggregate-operator.ts';
 import type { WindowParams } from './window-operator.ts';
 
 /**
@@ -177,11 +178,11 @@ export class WasmWorkerWindowAggregateOperator implements StreamOperator {
   snapshotStateAsync(): Promise<OperatorSnapshot> {
     this.sendRecords();
     const range = this.ctx.keyGroupRange;
-    let kernel: Uint8Array | undefined;
+    let copy: SnapshotCopy | undefined;
     const taken = this.issue(
-      (client) => client.snapshot(range.start, range.end),
-      (bytes) => (kernel = bytes),
-    ).then((): OperatorSnapshot => ({ keyed: { kernel: kernel! } satisfies WasmWindowAggregateState }));
+      (client) => client.snapshotCopy(range.start, range.end),
+      (answer) => (copy = answer),
+    ).then((): OperatorSnapshot => deferredKernelState(copy!));
     // The runtime emits the barrier when `taken` settles. Answers to later calls chain on `taken`
     // from here on, so they react after the runtime does: no later result overtakes the barrier.
     this.tail = taken.then(() => {});

@@ -1,4 +1,4 @@
-import { RecyclingKeyDictionary } from '../wasm/reference-window-agg.ts';
+import { type KeyTables, RecyclingKeyDictionary } from '../wasm/reference-window-agg.ts';
 
 /**
  * A kernel worker client's key dictionary (key -> id), the only one that holds the actual keys.
@@ -38,6 +38,11 @@ export class ClientKeyIds {
 
   groupOf(id: number): number {
     return this.dictionary.groupOf(id);
+  }
+
+  /** Copies of the id -> key and id -> key group tables, for reading ids after they may be reused. */
+  copyTables(): KeyTables {
+    return this.dictionary.copyTables();
   }
 
   /** Throws unless every id is live with the given key group; marks them used by call `seq`. */

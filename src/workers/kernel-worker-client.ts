@@ -8,10 +8,12 @@ import {
   emptyWindowResults,
   encodeSnapshot,
   type ResolvedWindowAggConfig,
+  type SizedBytes,
+  snapshotBytes,
   type WindowAggConfig,
   type WindowResults,
 } from '../wasm/reference-window-agg.ts';
-import { loadWindowAggKernelModule } from '../wasm/window-agg-kernel.ts';
+import { loadWindowAggKernelModule, type SnapshotCopy } from '../wasm/window-agg-kernel.ts';
 import { ClientKeyIds } from './client-key-ids.ts';
 import {
   type KernelReply,
@@ -210,16 +212,51 @@ export class KernelWorkerClient {
   }
 
   /** All windows of keys whose key group is in [keyGroupFrom, keyGroupTo], in the format of WindowAggKernel.snapshot. */
-  snapshot(keyGroupFrom: number, keyGroupTo: number): Promise<Uint8Array> {
+  async snapshot(keyGroupFrom: number, keyGroupTo: number): Promise<Uint8Array> {
+    return (await this.snapshotCopy(keyGroupFrom, keyGroupTo)).encode();
+  }
+
+  /**
+   * {@link snapshot}, with the worker's answer (its snapshot names keys by this client's ids) turned
+   * into the final bytes only when encoded or written, as WindowAggKernel.snapshotCopy does: when
+   * the answer arrives, only this client's id -> key tables are copied (flat arrays), so a
+   * checkpoint's alignment does not wait for the keys of every window to be looked up and encoded.
+   */
+  snapshotCopy(keyGroupFrom: number, keyGroupTo: number): Promise<SnapshotCopy> {
     try {
       checkKeyGroupRange(keyGroupFrom, keyGroupTo);
     } catch (error) {
       return Promise.reject(error);
     }
     return this.call({ kind: 'snapshot', keyGroupFrom, keyGroupTo }, [], (reply) => {
-      const snapshot = decodeSnapshot(expectReply(reply, 'snapshot').bytes);
-      const keys = snapshot.keys.map(({ key: id, keyGroup }) => ({ key: this.keyOfLiveId(id as number), keyGroup }));
-      return encodeSnapshot({ ...snapshot, keys });
+      const answer = expectReply(reply, 'snapshot').bytes;
+      // The ids in the answer name the keys they have now; later releases may reuse them.
+      const tables = this.keys.copyTables();
+      let sized: SizedBytes | undefined;
+      let encoded: Uint8Array | undefined;
+      const prepare = (): SizedBytes => {
+        if (sized !== undefined) return sized;
+        const snapshot = decodeSnapshot(answer);
+        const ids = new Int32Array(snapshot.keys.length);
+        for (let i = 0; i < ids.length; i++) {
+          const id = snapshot.keys[i]!.key as number;
+          if (tables.keys[id] === undefined) throw new Error(`Kernel worker #${this.workerNumber} answered with key id ${id}, which its client does not hold (a bug in Freshet)`);
+          ids[i] = id;
+        }
+        sized = snapshotBytes(snapshot, tables, ids.length, ids);
+        return sized;
+      };
+      return {
+        encode: () => {
+          if (encoded === undefined) {
+            const out = new Uint8Array(prepare().byteLength);
+            prepare().writeTo(out, 0);
+            encoded = out;
+          }
+          return encoded;
+        },
+        bytes: () => prepare(),
+      };
     });
   }
 

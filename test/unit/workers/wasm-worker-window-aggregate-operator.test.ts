@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { decodeSnapshot, encodeSnapshot } from '../../../src/checkpoint/snapshot-codec.ts';
 import { ManualClock, StreamExecutionEnvironment, TumblingEventTimeWindows, agg, type OutputTag } from '../../../src/index.ts';
-import type { OperatorContext, Output } from '../../../src/operators/stream-operator.ts';
+import type { OperatorContext, OperatorSnapshot, Output } from '../../../src/operators/stream-operator.ts';
 import { WasmWorkerWindowAggregateOperator } from '../../../src/operators/wasm-worker-window-aggregate-operator.ts';
 import type { WindowParams } from '../../../src/operators/window-operator.ts';
 import { KernelWorkerPool } from '../../../src/workers/kernel-worker-pool.ts';
@@ -90,9 +91,10 @@ describe('WasmWorkerWindowAggregateOperator', () => {
       { kind: 'watermark', time: Infinity },
       { kind: 'end' },
     ]);
-    // The snapshot holds the window still open at the barrier: [10, 20) of key 'a'.
+    // The snapshot holds the window still open at the barrier: [10, 20) of key 'a'. It is encoded
+    // in the checkpoint's asynchronous phase and decoded on restore, as the runtime does.
     const restored = harness();
-    restored.operator.restoreState([await snapshot]);
+    restored.operator.restoreState([decodeSnapshot(encodeSnapshot(await snapshot)) as OperatorSnapshot]);
     await restored.operator.onStart();
     expect(await restored.operator.windowsOf('a')).toEqual([{ window: expect.objectContaining({ start: 10, end: 20 }), partial: { n: 1, total: 7 } }]);
     await Promise.all([operator.onClose(), restored.operator.onClose()]);
