@@ -81,7 +81,9 @@ export interface WriteOptions {
   /**
    * The caller hands the blobs over and never reads or changes them again (the checkpoint
    * coordinator's freshly encoded blobs): a storage that keeps bytes in memory may keep these
-   * arrays instead of copies. Default false: storages never keep a caller's arrays.
+   * arrays instead of copies, and any storage may transfer a large blob's buffer to a worker
+   * thread to checksum it there (the caller's array is then empty). Default false: storages never
+   * keep, change or detach a caller's arrays.
    */
   readonly handOver?: boolean;
 }
