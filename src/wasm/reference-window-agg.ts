@@ -426,7 +426,11 @@ const keyEncoder = new TextEncoder();
  * so a snapshot of a million keys is written without a million `{ key, keyGroup }` objects.
  */
 export function encodeSnapshotColumns(snapshot: Omit<WindowAggSnapshot, 'keys'>, keys: ReadonlyArray<string | number>, keyGroups: ArrayLike<number>): Uint8Array {
-  const sized = snapshotBytes(snapshot, { keys, groups: keyGroups }, keys.length);
+  return bytesOf(snapshotBytes(snapshot, { keys, groups: keyGroups }, keys.length));
+}
+
+/** The bytes of `sized`, in an array of their own. */
+export function bytesOf(sized: SizedBytes): Uint8Array {
   const out = new Uint8Array(sized.byteLength);
   sized.writeTo(out, 0);
   return out;

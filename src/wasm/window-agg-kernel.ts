@@ -7,6 +7,7 @@ import {
   emptyWindowResults,
   RecyclingKeyDictionary,
   type KeyTables,
+  bytesOf,
   type SizedBytes,
   snapshotBytes,
   type ResolvedWindowAggConfig,
@@ -308,13 +309,7 @@ export class WindowAggKernel implements WindowAggregator {
       if (buffer !== undefined && (this.spareSnapshotBuffer === undefined || this.spareSnapshotBuffer.byteLength < buffer.byteLength)) this.spareSnapshotBuffer = buffer;
     };
     return {
-      encode: () => {
-        if (encoded !== undefined) return encoded;
-        const out = new Uint8Array(prepare().byteLength);
-        writeOnce(out, 0);
-        encoded = out;
-        return out;
-      },
+      encode: () => (encoded ??= bytesOf({ byteLength: prepare().byteLength, writeTo: writeOnce })),
       bytes: () => {
         const { byteLength } = prepare();
         return { byteLength, writeTo: writeOnce };

@@ -8,6 +8,7 @@ import {
   emptyWindowResults,
   encodeSnapshot,
   type ResolvedWindowAggConfig,
+  bytesOf,
   type SizedBytes,
   snapshotBytes,
   type WindowAggConfig,
@@ -240,23 +241,13 @@ export class KernelWorkerClient {
         const ids = new Int32Array(snapshot.keys.length);
         for (let i = 0; i < ids.length; i++) {
           const id = snapshot.keys[i]!.key as number;
-          if (tables.keys[id] === undefined) throw new Error(`Kernel worker #${this.workerNumber} answered with key id ${id}, which its client does not hold (a bug in Freshet)`);
+          if (tables.keys[id] === undefined) throw this.unknownIdError(id);
           ids[i] = id;
         }
         sized = snapshotBytes(snapshot, tables, ids.length, ids);
         return sized;
       };
-      return {
-        encode: () => {
-          if (encoded === undefined) {
-            const out = new Uint8Array(prepare().byteLength);
-            prepare().writeTo(out, 0);
-            encoded = out;
-          }
-          return encoded;
-        },
-        bytes: () => prepare(),
-      };
+      return { encode: () => (encoded ??= bytesOf(prepare())), bytes: prepare };
     });
   }
 
@@ -382,8 +373,12 @@ export class KernelWorkerClient {
 
   private keyOfLiveId(id: number): string | number {
     const key = this.keys.keyOf(id);
-    if (key === undefined) throw new Error(`Kernel worker #${this.workerNumber} answered with key id ${id}, which its client does not hold (a bug in Freshet)`);
+    if (key === undefined) throw this.unknownIdError(id);
     return key;
+  }
+
+  private unknownIdError(id: number): Error {
+    return new Error(`Kernel worker #${this.workerNumber} answered with key id ${id}, which its client does not hold (a bug in Freshet)`);
   }
 
   private fail(error: Error): void {
