@@ -2,19 +2,12 @@ import { deleteDB } from 'idb';
 import { describe, expect, it } from 'vitest';
 import { IndexedDbCheckpointStorage, StreamExecutionEnvironment, type JobClient, type Sink } from '../../src/index.ts';
 import { committingSink } from '../support/committing-sink.ts';
+import { tappedSequence } from '../support/tapped-sequence.ts';
 
 const N = 5_000;
 
 function build(env: StreamExecutionEnvironment, sink: Sink<string>, onRecord: (n: number) => void = () => {}) {
-  env
-    .fromSequence(1, N)
-    .setParallelism(1)
-    .uid('numbers')
-    .map((n) => {
-      onRecord(n);
-      return n;
-    })
-    .setParallelism(1)
+  tappedSequence(env, N, onRecord)
     .keyBy((n) => n % 5)
     .reduce((a, b) => a + b)
     .uid('sums')

@@ -15,6 +15,7 @@ import {
 } from '../../src/index.ts';
 import { FileSystemCheckpointStorage } from '../../src/node.ts';
 import { committingSink } from '../support/committing-sink.ts';
+import { tappedSequence } from '../support/tapped-sequence.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'freshet-checkpoints-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -24,16 +25,7 @@ const N = 20_000;
 
 /** Running sums per key of 1..N and per-key tumbling counts: output depends on keyed and window state. */
 function buildJob(env: StreamExecutionEnvironment, sink: Sink<string>, onRecord: (n: number) => void = () => {}) {
-  const numbers = env
-    .fromSequence(1, N)
-    .setParallelism(1)
-    .uid('numbers')
-    .map((n) => {
-      onRecord(n);
-      return n;
-    })
-    .setParallelism(1)
-    .uid('tap');
+  const numbers = tappedSequence(env, N, onRecord);
   const sums = numbers
     .keyBy((n) => n % 10)
     .reduce((a, b) => a + b)

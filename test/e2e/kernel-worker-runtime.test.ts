@@ -12,6 +12,7 @@ import {
   type Sink,
 } from '../../src/index.ts';
 import { committingSink } from '../support/committing-sink.ts';
+import { tappedSequence } from '../support/tapped-sequence.ts';
 
 /**
  * Whole jobs whose window kernels run in worker threads (parallelism > 1, kernels 'auto'): the
@@ -34,16 +35,7 @@ const N = 20_000;
 
 /** Per key n % 7, tumbling 500 ms and sliding 1000/250 ms windows over timestamps n: window state matters. */
 function buildJob(env: StreamExecutionEnvironment, sink: Sink<string>, onRecord: (n: number) => void = () => {}) {
-  const numbers = env
-    .fromSequence(1, N)
-    .setParallelism(1)
-    .uid('numbers')
-    .map((n) => {
-      onRecord(n);
-      return n;
-    })
-    .setParallelism(1)
-    .uid('tap')
+  const numbers = tappedSequence(env, N, onRecord)
     .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n))
     .setParallelism(1);
   const tumbling = numbers
