@@ -2,13 +2,12 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  type AggKind,
   ReferenceWindowAgg,
   type WindowAggConfig,
   type WindowAggregator,
-  type WindowResults,
 } from '../../../src/wasm/reference-window-agg.ts';
 import { loadWindowAggKernelModule, type WindowAggKernelOptions, WindowAggKernel } from '../../../src/wasm/window-agg-kernel.ts';
+import { KEY_GROUPS, kernelBatch, keyGroupOf, type Op, type RecordInput, rowsOf, scenarioArbitraries, sortRows } from '../../support/kernel-scenarios.ts';
 
 /**
  * Differential tests: the Wasm kernel and the TypeScript reference must produce identical outputs
@@ -26,120 +25,16 @@ beforeAll(async () => {
   kernelModule = await loadWindowAggKernelModule();
 });
 
-type Key = string | number;
-interface RecordInput {
-  key: Key;
-  t: number;
-  values: number[];
-}
-type Op =
-  | { kind: 'batch'; records: RecordInput[] }
-  | { kind: 'watermark'; watermark: number }
-  | { kind: 'query'; key: Key }
-  | { kind: 'restart'; cross: boolean };
-
-const KEY_GROUPS = 4;
-const keyGroupOf = (key: Key): number => (typeof key === 'number' ? Math.abs(Math.trunc(key)) % KEY_GROUPS : key.length % KEY_GROUPS);
-
-// ---- arbitraries ----
-
-const aggKinds: AggKind[] = ['count', 'sum', 'min', 'max', 'avg'];
-
-const configArb: fc.Arbitrary<WindowAggConfig> = fc
-  .record({
-    sliding: fc.boolean(),
-    size: fc.integer({ min: 1, max: 25 }),
-    slide: fc.integer({ min: 1, max: 30 }),
-    offsetFraction: fc.double({ min: -0.99, max: 0.99, noNaN: true }),
-    allowedLateness: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 4, arbitrary: fc.integer({ min: 1, max: 40 }) }, { weight: 1, arbitrary: fc.constant(Infinity) }),
-    numColumns: fc.integer({ min: 1, max: 3 }),
-    aggs: fc.array(fc.record({ kind: fc.constantFrom(...aggKinds), column: fc.nat() }), { minLength: 1, maxLength: 6 }),
-  })
-  .map(({ sliding, size, slide, offsetFraction, allowedLateness, numColumns, aggs }) => {
-    const effectiveSlide = sliding ? slide : size;
-    return {
-      kind: sliding ? 'sliding' : 'tumbling',
-      size,
-      slide: sliding ? slide : undefined,
-      offset: Math.trunc(offsetFraction * effectiveSlide),
-      allowedLateness,
-      numColumns,
-      aggs: aggs.map(({ kind, column }) => ({ kind, column: column % numColumns })),
-    } satisfies WindowAggConfig;
-  });
-
-const kernelOptionsArb: fc.Arbitrary<WindowAggKernelOptions> = fc.record({
-  batchCapacity: fc.constantFrom(1, 2, 5, 8192),
-  outputCapacity: fc.constantFrom(1, 3, 8192),
+// Wider than the worker tests' space in kernel options (capacity 1) and timestamps (±2^53 ± 5);
+// every configuration has a field column.
+const { configArb, kernelOptionsArb, baseArb, opsArb, scenarioArb } = scenarioArbitraries({
+  minColumns: 1,
+  maxAggs: 6,
+  batchCapacities: [1, 2, 5, 8192],
+  outputCapacities: [1, 3, 8192],
+  keys: ['a', 'b', 'c', 'ключ', '', 'a1', 0, 1, 2, -1, 1.5, 7],
+  bases: [0, -1000, 1_700_000_000_000, 2 ** 53 - 100, 2 ** 53 - 5, -(2 ** 53) + 100, -(2 ** 53) + 5],
 });
-
-const keyArb: fc.Arbitrary<Key> = fc.constantFrom<Key>('a', 'b', 'c', 'ключ', '', 'a1', 0, 1, 2, -1, 1.5, 7);
-
-const valueArb = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: -5, max: 5 }) },
-  { weight: 2, arbitrary: fc.double() },
-  { weight: 1, arbitrary: fc.constantFrom(Number.NaN, -0, 0, Infinity, -Infinity, 1e16, 0.1) },
-);
-
-/** Timestamps cluster around a base: ordinary, negative, epoch-like, and at the ±2^53 edges. */
-const baseArb = fc.constantFrom(0, -1000, 1_700_000_000_000, 2 ** 53 - 100, 2 ** 53 - 5, -(2 ** 53) + 100, -(2 ** 53) + 5);
-const clampTimestamp = (t: number) => Math.max(-(2 ** 53), Math.min(2 ** 53, t));
-
-function opsArb(base: number, numColumns: number, withRestarts: boolean, maxOps = 25): fc.Arbitrary<Op[]> {
-  const record = fc.record({
-    key: keyArb,
-    t: fc.integer({ min: -80, max: 120 }).map((d) => clampTimestamp(base + d)),
-    values: fc.array(valueArb, { minLength: numColumns, maxLength: numColumns }),
-  });
-  const ops: Array<fc.Arbitrary<Op>> = [
-    fc.array(record, { maxLength: 30 }).map((records) => ({ kind: 'batch' as const, records })),
-    fc
-      .oneof(
-        { weight: 12, arbitrary: fc.integer({ min: -100, max: 150 }).map((d) => clampTimestamp(base + d)) },
-        { weight: 1, arbitrary: fc.constantFrom(-Infinity, Infinity) },
-      )
-      .map((watermark) => ({ kind: 'watermark' as const, watermark })),
-    keyArb.map((key) => ({ kind: 'query' as const, key })),
-  ];
-  if (withRestarts) ops.push(fc.boolean().map((cross) => ({ kind: 'restart' as const, cross })));
-  return fc.array(fc.oneof(...ops), { maxLength: maxOps });
-}
-
-const scenarioArb = (withRestarts: boolean) =>
-  fc
-    .tuple(configArb, baseArb)
-    .chain(([config, base]) => fc.tuple(fc.constant(config), opsArb(base, config.numColumns, withRestarts), kernelOptionsArb));
-
-// ---- comparison ----
-
-interface Row {
-  key: Key;
-  start: number;
-  end: number;
-  values: number[];
-}
-
-function rowsOf(results: WindowResults): Row[] {
-  expect(results.keys).toHaveLength(results.count);
-  const rows: Row[] = [];
-  for (let i = 0; i < results.count; i++) {
-    rows.push({ key: results.keys[i], start: results.starts[i], end: results.ends[i], values: results.values.map((column) => column[i]) });
-  }
-  return rows;
-}
-
-const rowOrder = (a: Row, b: Row) => {
-  const name = (row: Row) => `${typeof row.key}:${String(row.key)}`;
-  return a.end - b.end || a.start - b.start || name(a).localeCompare(name(b)) || JSON.stringify(a.values).localeCompare(JSON.stringify(b.values));
-};
-const sorted = (rows: Row[]) => [...rows].sort(rowOrder);
-
-function batchInput(agg: WindowAggregator, records: RecordInput[], numColumns: number) {
-  const keyIds = Int32Array.from(records, (r) => agg.keyId(r.key, keyGroupOf(r.key)));
-  const timestamps = Float64Array.from(records, (r) => r.t);
-  const columns = Array.from({ length: numColumns }, (_, c) => Float64Array.from(records, (r) => r.values[c]));
-  return [keyIds, timestamps, columns] as const;
-}
 
 function expectSameState(kernel: WindowAggregator, reference: WindowAggregator) {
   expect(kernel.liveWindowCount()).toBe(reference.liveWindowCount());
@@ -155,14 +50,14 @@ function runDifferential(config: WindowAggConfig, ops: Op[], options: WindowAggK
   for (const op of all) {
     switch (op.kind) {
       case 'batch': {
-        const fromKernel = kernel.addBatch(...batchInput(kernel, op.records, config.numColumns));
-        const fromReference = reference.addBatch(...batchInput(reference, op.records, config.numColumns));
+        const fromKernel = kernel.addBatch(...kernelBatch(kernel, op.records, config.numColumns));
+        const fromReference = reference.addBatch(...kernelBatch(reference, op.records, config.numColumns));
         expect([...fromKernel.lateIndices]).toEqual([...fromReference.lateIndices]);
         expect(rowsOf(fromKernel.fired)).toEqual(rowsOf(fromReference.fired));
         break;
       }
       case 'watermark':
-        expect(sorted(rowsOf(kernel.advanceWatermark(op.watermark)))).toEqual(sorted(rowsOf(reference.advanceWatermark(op.watermark))));
+        expect(sortRows(rowsOf(kernel.advanceWatermark(op.watermark)))).toEqual(sortRows(rowsOf(reference.advanceWatermark(op.watermark))));
         break;
       case 'query':
         expect(rowsOf(kernel.windowsOfKey(op.key))).toEqual(rowsOf(reference.windowsOfKey(op.key)));
@@ -231,7 +126,7 @@ describe('snapshots split by key-group range', () => {
       fc.property(arb, ([config, before, after, split, options]) => {
         const unsplit = new WindowAggKernel(kernelModule, config, options);
         for (const op of before) {
-          if (op.kind === 'batch') unsplit.addBatch(...batchInput(unsplit, op.records, config.numColumns));
+          if (op.kind === 'batch') unsplit.addBatch(...kernelBatch(unsplit, op.records, config.numColumns));
           else if (op.kind === 'watermark') unsplit.advanceWatermark(op.watermark);
         }
         const low = unsplit.snapshot(0, split);
@@ -249,22 +144,22 @@ describe('snapshots split by key-group range', () => {
 
         for (const op of [...after, { kind: 'watermark', watermark: Infinity } as Op]) {
           if (op.kind === 'batch') {
-            const expected = unsplit.addBatch(...batchInput(unsplit, op.records, config.numColumns));
+            const expected = unsplit.addBatch(...kernelBatch(unsplit, op.records, config.numColumns));
             const isLow = op.records.map((r) => keyGroupOf(r.key) <= split);
             const lowIndex = op.records.flatMap((_, i) => (isLow[i] ? [i] : []));
             const highIndex = op.records.flatMap((_, i) => (isLow[i] ? [] : [i]));
-            const fromLow = lowPart.addBatch(...batchInput(lowPart, lowIndex.map((i) => op.records[i]), config.numColumns));
-            const fromHigh = highPart.addBatch(...batchInput(highPart, highIndex.map((i) => op.records[i]), config.numColumns));
-            const fromMerged = merged.addBatch(...batchInput(merged, op.records, config.numColumns));
+            const fromLow = lowPart.addBatch(...kernelBatch(lowPart, lowIndex.map((i) => op.records[i]), config.numColumns));
+            const fromHigh = highPart.addBatch(...kernelBatch(highPart, highIndex.map((i) => op.records[i]), config.numColumns));
+            const fromMerged = merged.addBatch(...kernelBatch(merged, op.records, config.numColumns));
             const late = [...[...fromLow.lateIndices].map((i) => lowIndex[i]), ...[...fromHigh.lateIndices].map((i) => highIndex[i])].sort((a, b) => a - b);
             expect(late).toEqual([...expected.lateIndices]);
             expect([...fromMerged.lateIndices]).toEqual([...expected.lateIndices]);
-            expect(sorted([...rowsOf(fromLow.fired), ...rowsOf(fromHigh.fired)])).toEqual(sorted(rowsOf(expected.fired)));
+            expect(sortRows([...rowsOf(fromLow.fired), ...rowsOf(fromHigh.fired)])).toEqual(sortRows(rowsOf(expected.fired)));
             expect(rowsOf(fromMerged.fired)).toEqual(rowsOf(expected.fired));
           } else if (op.kind === 'watermark') {
-            const expected = sorted(rowsOf(unsplit.advanceWatermark(op.watermark)));
-            expect(sorted([...rowsOf(lowPart.advanceWatermark(op.watermark)), ...rowsOf(highPart.advanceWatermark(op.watermark))])).toEqual(expected);
-            expect(sorted(rowsOf(merged.advanceWatermark(op.watermark)))).toEqual(expected);
+            const expected = sortRows(rowsOf(unsplit.advanceWatermark(op.watermark)));
+            expect(sortRows([...rowsOf(lowPart.advanceWatermark(op.watermark)), ...rowsOf(highPart.advanceWatermark(op.watermark))])).toEqual(expected);
+            expect(sortRows(rowsOf(merged.advanceWatermark(op.watermark)))).toEqual(expected);
           }
           expect(lowPart.liveWindowCount() + highPart.liveWindowCount()).toBe(unsplit.liveWindowCount());
           expect(merged.liveWindowCount()).toBe(unsplit.liveWindowCount());

@@ -7,7 +7,7 @@ import { loadWindowAggKernelModule, WindowAggKernel } from '../../../src/wasm/wi
 import { KernelWorkerClient } from '../../../src/workers/kernel-worker-client.ts';
 import { KernelWorkerPool } from '../../../src/workers/kernel-worker-pool.ts';
 import { createNodeWorkerPlatform } from '../../../src/workers/node-worker-platform.ts';
-import { clientBatch, keyGroupOf, kernelBatch, type RecordInput, rowsOf, sortRows } from './kernel-scenarios.ts';
+import { clientBatch, keyGroupOf, kernelBatch, type RecordInput, rowsOf, sortRows } from '../../support/kernel-scenarios.ts';
 
 let kernelModule: WebAssembly.Module;
 const pool = new KernelWorkerPool();

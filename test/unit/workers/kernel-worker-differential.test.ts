@@ -4,7 +4,7 @@ import type { WindowAggConfig } from '../../../src/wasm/reference-window-agg.ts'
 import { loadWindowAggKernelModule, type WindowAggKernelOptions, WindowAggKernel } from '../../../src/wasm/window-agg-kernel.ts';
 import { KernelWorkerClient } from '../../../src/workers/kernel-worker-client.ts';
 import { KernelWorkerPool } from '../../../src/workers/kernel-worker-pool.ts';
-import { clientBatch, configArb, KEY_GROUPS, kernelBatch, kernelOptionsArb, type Op, type RecordInput, rowsOf, scenarioArb } from './kernel-scenarios.ts';
+import { clientBatch, configArb, KEY_GROUPS, kernelBatch, kernelOptionsArb, type Op, type RecordInput, rowsOf, scenarioArb } from '../../support/kernel-scenarios.ts';
 
 /**
  * A kernel in a worker gives exactly what the same kernel gives in-process (row order, NaN and -0

@@ -4,7 +4,7 @@ import { WindowAggKernel } from '../../../src/wasm/window-agg-kernel.ts';
 import { KernelWorkerClient } from '../../../src/workers/kernel-worker-client.ts';
 import { KernelWorkerPool } from '../../../src/workers/kernel-worker-pool.ts';
 import { defaultWorkerPlatform } from '../../../src/workers/worker-platform.ts';
-import { clientBatch, KEY_GROUPS, kernelBatch, type RecordInput, rowsOf, sortRows } from './kernel-scenarios.ts';
+import { clientBatch, KEY_GROUPS, kernelBatch, type RecordInput, rowsOf, sortRows } from '../../support/kernel-scenarios.ts';
 
 /** The browser path: kernel.worker.ts runs as a Vite-bundled module Web Worker in Chromium. */
 
