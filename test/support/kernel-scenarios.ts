@@ -116,6 +116,38 @@ export function scenarioArbitraries(space: ScenarioSpace) {
 
 export const { configArb, kernelOptionsArb, opsArb, scenarioArb } = scenarioArbitraries(WORKER_SCENARIOS);
 
+/**
+ * A long, mostly in-order stream drawn from `seed` (the same seed gives the same ops): `batches`
+ * batches of `perBatch` records, each followed by a watermark a little behind its newest record;
+ * `key(random, b)` picks the key of a record in batch b, and `queryKey`, when given, the key of a
+ * query that follows 30% of the batches.
+ */
+export function seededStreamOps(
+  seed: number,
+  numColumns: number,
+  shape: { batches: number; perBatch: number; key: (random: () => number, batch: number) => Key; queryKey?: (random: () => number, batch: number) => Key },
+): Op[] {
+  let state = seed;
+  const random = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const ops: Op[] = [];
+  let t = 0;
+  for (let b = 0; b < shape.batches; b++) {
+    const records: RecordInput[] = [];
+    for (let i = 0; i < shape.perBatch; i++) {
+      t += random() < 0.3 ? 1 : 0;
+      const jitter = random() < 0.1 ? -Math.floor(random() * 40) : 0;
+      const key = shape.key(random, b);
+      records.push({ key, t: t + jitter, values: Array.from({ length: numColumns }, () => Math.round(random() * 1000) / 10) });
+    }
+    ops.push({ kind: 'batch', records }, { kind: 'watermark', watermark: t - Math.floor(random() * 10) });
+    if (shape.queryKey !== undefined && random() < 0.3) ops.push({ kind: 'query', key: shape.queryKey(random, b) });
+  }
+  return ops;
+}
+
 // ---- inputs and comparison ----
 
 export interface Row {

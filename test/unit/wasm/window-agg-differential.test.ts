@@ -7,7 +7,7 @@ import {
   type WindowAggregator,
 } from '../../../src/wasm/reference-window-agg.ts';
 import { loadWindowAggKernelModule, type WindowAggKernelOptions, WindowAggKernel } from '../../../src/wasm/window-agg-kernel.ts';
-import { KEY_GROUPS, kernelBatch, keyGroupOf, type Op, type RecordInput, rowsOf, scenarioArbitraries, sortRows } from '../../support/kernel-scenarios.ts';
+import { KEY_GROUPS, kernelBatch, keyGroupOf, type Op, rowsOf, scenarioArbitraries, seededStreamOps, sortRows } from '../../support/kernel-scenarios.ts';
 
 /**
  * Differential tests: the Wasm kernel and the TypeScript reference must produce identical outputs
@@ -91,23 +91,11 @@ describe('Wasm kernel vs TypeScript reference', () => {
   it('gives identical outputs for long in-order streams with many keys (chunked calls, recycled key ids)', () => {
     fc.assert(
       fc.property(configArb, kernelOptionsArb, fc.integer({ min: 1, max: 2 ** 31 }), (config, options, seed) => {
-        let state = seed;
-        const random = () => {
-          state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-          return state / 2 ** 32;
-        };
-        const ops: Op[] = [];
-        let t = 0;
-        for (let b = 0; b < 30; b++) {
-          const records: RecordInput[] = [];
-          for (let i = 0; i < 200; i++) {
-            t += random() < 0.3 ? 1 : 0;
-            const jitter = random() < 0.1 ? -Math.floor(random() * 40) : 0;
-            const key = random() < 0.5 ? Math.floor(random() * 3000) : `k${Math.floor(random() * 300) + b * 20}`;
-            records.push({ key, t: t + jitter, values: Array.from({ length: config.numColumns }, () => Math.round(random() * 1000) / 10) });
-          }
-          ops.push({ kind: 'batch', records }, { kind: 'watermark', watermark: t - Math.floor(random() * 10) });
-        }
+        const ops = seededStreamOps(seed, config.numColumns, {
+          batches: 30,
+          perBatch: 200,
+          key: (random, b) => (random() < 0.5 ? Math.floor(random() * 3000) : `k${Math.floor(random() * 300) + b * 20}`),
+        });
         runDifferential(config, ops, options);
       }),
       { numRuns: 40 },

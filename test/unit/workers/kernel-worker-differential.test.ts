@@ -4,7 +4,7 @@ import type { WindowAggConfig } from '../../../src/wasm/reference-window-agg.ts'
 import { loadWindowAggKernelModule, type WindowAggKernelOptions, WindowAggKernel } from '../../../src/wasm/window-agg-kernel.ts';
 import { KernelWorkerClient } from '../../../src/workers/kernel-worker-client.ts';
 import { KernelWorkerPool } from '../../../src/workers/kernel-worker-pool.ts';
-import { clientBatch, configArb, KEY_GROUPS, kernelBatch, kernelOptionsArb, type Op, type RecordInput, rowsOf, scenarioArb } from '../../support/kernel-scenarios.ts';
+import { clientBatch, configArb, KEY_GROUPS, kernelBatch, kernelOptionsArb, type Op, rowsOf, scenarioArb, seededStreamOps } from '../../support/kernel-scenarios.ts';
 
 /**
  * A kernel in a worker gives exactly what the same kernel gives in-process (row order, NaN and -0
@@ -96,25 +96,13 @@ describe('kernel in a worker vs in-process', () => {
   it('gives identical outputs for long streams of many keys, while key ids are freed and reused under pipelined calls', async () => {
     await fc.assert(
       fc.asyncProperty(configArb, kernelOptionsArb, fc.integer({ min: 1, max: 2 ** 31 }), async (config, options, seed) => {
-        let state = seed;
-        const random = () => {
-          state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-          return state / 2 ** 32;
-        };
-        const ops: Op[] = [];
-        let t = 0;
-        for (let b = 0; b < 40; b++) {
-          const records: RecordInput[] = [];
-          for (let i = 0; i < 300; i++) {
-            t += random() < 0.3 ? 1 : 0;
-            const jitter = random() < 0.1 ? -Math.floor(random() * 40) : 0;
-            // Keys drift: most are seen for a few batches only, so the kernel drops and the client frees their ids.
-            const key = random() < 0.5 ? Math.floor(random() * 600) + b * 100 : `k${Math.floor(random() * 300) + b * 40}`;
-            records.push({ key, t: t + jitter, values: Array.from({ length: config.numColumns }, () => Math.round(random() * 1000) / 10) });
-          }
-          ops.push({ kind: 'batch', records }, { kind: 'watermark', watermark: t - Math.floor(random() * 10) });
-          if (random() < 0.3) ops.push({ kind: 'query', key: `k${Math.floor(random() * 300) + b * 40}` });
-        }
+        const ops = seededStreamOps(seed, config.numColumns, {
+          batches: 40,
+          perBatch: 300,
+          // Keys drift: most are seen for a few batches only, so the kernel drops and the client frees their ids.
+          key: (random, b) => (random() < 0.5 ? Math.floor(random() * 600) + b * 100 : `k${Math.floor(random() * 300) + b * 40}`),
+          queryKey: (random, b) => `k${Math.floor(random() * 300) + b * 40}`,
+        });
         await runDifferential(config, ops, options);
       }),
       { numRuns: 12 },
